@@ -1,0 +1,34 @@
+"""bertkit: fine-tune BERT-family encoders with Keras 3 in a few lines.
+
+Importing bertkit selects the Keras **torch** backend unless ``KERAS_BACKEND`` is already set
+(set ``KERAS_BACKEND=jax`` before importing to use JAX).
+
+Example:
+>>> import bertkit                                              # doctest: +SKIP
+>>> backbone = bertkit.load_backbone("all-MiniLM-L6-v2")        # doctest: +SKIP
+>>> tokenizer = bertkit.load_tokenizer("all-MiniLM-L6-v2")      # doctest: +SKIP
+>>> batch = tokenizer.encode_batch(["Hello world"])             # doctest: +SKIP
+>>> outputs = backbone(batch.model_inputs())                    # doctest: +SKIP
+"""
+
+from bertkit._backend import choose_backend
+
+choose_backend()
+
+__version__ = "0.1.0"
+
+from bertkit.backbone.backbone import BertBackbone  # noqa: E402
+from bertkit.backbone.config import BertConfig  # noqa: E402
+from bertkit.errors import (  # noqa: E402
+    BertkitError, CheckpointError, CheckpointNotFoundError, ConfigError, TokenizerError)
+from bertkit.pretrained import detect_format, load_backbone, load_tokenizer, save_backbone  # noqa: E402
+from bertkit.tokenization import Tokenizer  # noqa: E402
+from bertkit.weights.huggingface import export_huggingface  # noqa: E402
+from bertkit.weights.tf_checkpoint import TFCheckpointReader, read_tf_checkpoint  # noqa: E402
+
+__all__ = [
+    "BertBackbone", "BertConfig", "Tokenizer", "TFCheckpointReader",
+    "load_backbone", "load_tokenizer", "save_backbone", "export_huggingface", "detect_format",
+    "read_tf_checkpoint",
+    "BertkitError", "CheckpointError", "CheckpointNotFoundError", "ConfigError", "TokenizerError",
+]

@@ -1,0 +1,151 @@
+"""`BertBackbone`: a BERT encoder as a functional Keras model.
+
+Built in three visible sections (layers, graph, config) so that ``get_config``/``from_config``
+and ``keras.saving`` work without custom code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+from bertkit.backbone.config import BertConfig
+from bertkit.backbone.layers import PositionEmbedding, TransformerEncoderLayer, _initializer
+
+INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
+
+
+@keras.saving.register_keras_serializable(package="bertkit")
+class BertBackbone(keras.Model):
+    """BERT encoder: embeddings, ``num_layers`` post-LN transformer layers, and a pooler.
+
+    Inputs (a dict): ``token_ids``, ``segment_ids`` (int, shape ``(batch, length)``) and
+    ``padding_mask`` (1 for real tokens, 0 for padding). Outputs (a dict): ``sequence_output``
+    ``(batch, length, hidden_size)`` and ``pooled_output`` ``(batch, hidden_size)``, the tanh
+    dense layer over ``[CLS]``.
+
+    Example:
+    >>> import numpy as np
+    >>> backbone = BertBackbone(vocab_size=100, hidden_size=32, num_layers=2, num_heads=4,
+    ...                         intermediate_size=64)
+    >>> out = backbone({"token_ids": np.array([[2, 5, 3]]), "segment_ids": np.zeros((1, 3)),
+    ...                 "padding_mask": np.ones((1, 3))})
+    >>> tuple(out["sequence_output"].shape), tuple(out["pooled_output"].shape)
+    ((1, 3, 32), (1, 32))
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        hidden_size: int = 768,
+        num_layers: int = 12,
+        num_heads: int = 12,
+        intermediate_size: int = 3072,
+        hidden_act: str = "gelu",
+        hidden_dropout: float = 0.1,
+        attention_dropout: float = 0.1,
+        max_position_embeddings: int = 512,
+        type_vocab_size: int = 2,
+        layer_norm_eps: float = 1e-12,
+        initializer_range: float = 0.02,
+        pad_token_id: int = 0,
+        dtype: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        bert_config = BertConfig(
+            vocab_size=vocab_size, hidden_size=hidden_size, num_layers=num_layers,
+            num_heads=num_heads, intermediate_size=intermediate_size, hidden_act=hidden_act,
+            hidden_dropout=hidden_dropout, attention_dropout=attention_dropout,
+            max_position_embeddings=max_position_embeddings, type_vocab_size=type_vocab_size,
+            layer_norm_eps=layer_norm_eps, initializer_range=initializer_range,
+            pad_token_id=pad_token_id,
+        )
+        init = _initializer(initializer_range)
+
+        # === Layers === (locals: on torch, attributes can only be set after Model.__init__)
+        word_embeddings = keras.layers.Embedding(
+            vocab_size, hidden_size, embeddings_initializer=init, dtype=dtype,
+            name="word_embeddings")
+        segment_embeddings = keras.layers.Embedding(
+            type_vocab_size, hidden_size, embeddings_initializer=init, dtype=dtype,
+            name="segment_embeddings")
+        position_embeddings = PositionEmbedding(
+            max_position_embeddings, hidden_size, initializer_range, dtype=dtype,
+            name="position_embeddings")
+        embeddings_layer_norm = keras.layers.LayerNormalization(
+            epsilon=layer_norm_eps, dtype=dtype, name="embeddings_layer_norm")
+        embeddings_dropout = keras.layers.Dropout(
+            hidden_dropout, dtype=dtype, name="embeddings_dropout")
+        transformer_layers = [
+            TransformerEncoderLayer(
+                hidden_size, num_heads, intermediate_size, hidden_act=hidden_act,
+                hidden_dropout=hidden_dropout, attention_dropout=attention_dropout,
+                layer_norm_eps=layer_norm_eps, initializer_range=initializer_range,
+                dtype=dtype, name=f"transformer_layer_{i}")
+            for i in range(num_layers)
+        ]
+        pooler_dense = keras.layers.Dense(
+            hidden_size, activation="tanh", kernel_initializer=init, dtype=dtype,
+            name="pooler_dense")
+
+        # === Functional model ===
+        token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+        segment_ids = keras.Input(shape=(None,), dtype="int32", name="segment_ids")
+        padding_mask = keras.Input(shape=(None,), dtype="int32", name="padding_mask")
+        x = word_embeddings(token_ids)
+        x = x + segment_embeddings(segment_ids)
+        x = x + position_embeddings(token_ids)
+        x = embeddings_dropout(embeddings_layer_norm(x))
+        for layer in transformer_layers:
+            x = layer(x, padding_mask=padding_mask)
+        pooled = pooler_dense(x[:, 0, :])
+        super().__init__(
+            inputs={"token_ids": token_ids, "segment_ids": segment_ids,
+                    "padding_mask": padding_mask},
+            outputs={"sequence_output": x, "pooled_output": pooled},
+            dtype=dtype,
+            **kwargs,
+        )
+
+        # === Config ===
+        self.bert_config = bert_config
+        self.word_embeddings = word_embeddings
+        self.segment_embeddings = segment_embeddings
+        self.position_embeddings = position_embeddings
+        self.embeddings_layer_norm = embeddings_layer_norm
+        self.transformer_layers = transformer_layers
+        self.pooler_dense = pooler_dense
+
+    @property
+    def hidden_size(self) -> int:
+        return self.bert_config.hidden_size
+
+    @property
+    def vocab_size(self) -> int:
+        return self.bert_config.vocab_size
+
+    @classmethod
+    def from_bert_config(cls, config: BertConfig, **kwargs: Any) -> "BertBackbone":
+        """Build a randomly initialised backbone of the given architecture."""
+        return cls(**config.to_dict(), **kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": keras.dtype_policies.serialize(self.dtype_policy)}
+        config.update(self.bert_config.to_dict())
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "BertBackbone":
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
+        return cls(**config)
+
+    def dummy_inputs(self, batch: int = 1, length: int = 4) -> dict[str, Any]:
+        """Inputs of the right dtypes, for building or tracing the model."""
+        return {"token_ids": ops.zeros((batch, length), "int32"),
+                "segment_ids": ops.zeros((batch, length), "int32"),
+                "padding_mask": ops.ones((batch, length), "int32")}

@@ -1,0 +1,167 @@
+"""The layers of a BERT encoder, written in ``keras.ops`` so every Keras backend runs them.
+
+Attribute names avoid ``type``/``train``/``eval``/``to``/``input``/``output``: on the torch
+backend a Keras layer is a ``torch.nn.Module`` and such names would shadow its methods.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+_PACKAGE = "bertkit"
+
+
+def activation_fn(name: str):
+    """The function for a BERT ``hidden_act`` name (``gelu`` is the exact erf form)."""
+    if name == "gelu":
+        return lambda x: keras.activations.gelu(x, approximate=False)
+    if name in ("gelu_new", "gelu_pytorch_tanh", "gelu_fast"):
+        return lambda x: keras.activations.gelu(x, approximate=True)
+    if name in ("silu", "swish"):
+        return keras.activations.silu
+    if name in ("relu", "tanh"):
+        return keras.activations.get(name)
+    raise ValueError(f"Unsupported hidden_act {name!r}.")
+
+
+def _initializer(stddev: float) -> keras.initializers.Initializer:
+    return keras.initializers.TruncatedNormal(stddev=stddev)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class PositionEmbedding(keras.layers.Layer):
+    """Learned absolute position embeddings, sliced to the input's length.
+
+    Input: any tensor whose second axis is the sequence (B, T, ...). Output: (1, T, hidden_size).
+    """
+
+    def __init__(self, max_length: int, hidden_size: int, initializer_range: float = 0.02,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_length = max_length
+        self.hidden_size = hidden_size
+        self.initializer_range = initializer_range
+
+    def build(self, input_shape) -> None:
+        self.embeddings = self.add_weight(
+            name="embeddings",
+            shape=(self.max_length, self.hidden_size),
+            initializer=_initializer(self.initializer_range),
+        )
+
+    def call(self, inputs):
+        length = ops.shape(inputs)[1]
+        table = ops.convert_to_tensor(self.embeddings)
+        positions = ops.slice(table, (0, 0), (length, self.hidden_size))
+        return ops.expand_dims(ops.cast(positions, self.compute_dtype), 0)
+
+    def compute_output_shape(self, input_shape):
+        return (1, input_shape[1], self.hidden_size)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "max_length": self.max_length,
+                "hidden_size": self.hidden_size, "initializer_range": self.initializer_range}
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class TransformerEncoderLayer(keras.layers.Layer):
+    """One post-LayerNorm transformer layer, as in BERT.
+
+    ``x = LN(x + Dropout(Dense(Attention(x))))``; ``x = LN(x + Dropout(Dense(act(Dense(x)))))``.
+    Attention runs through ``keras.ops.dot_product_attention`` (fused kernels where the backend
+    has them). When training with ``attention_dropout > 0`` the attention probabilities are
+    computed explicitly so that dropout can be applied to them, as BERT was trained.
+    """
+
+    def __init__(self, hidden_size: int, num_heads: int, intermediate_size: int,
+                 hidden_act: str = "gelu", hidden_dropout: float = 0.1,
+                 attention_dropout: float = 0.1, layer_norm_eps: float = 1e-12,
+                 initializer_range: float = 0.02, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hidden_size = hidden_size
+        self.num_heads = num_heads
+        self.head_size = hidden_size // num_heads
+        self.intermediate_size = intermediate_size
+        self.hidden_act = hidden_act
+        self.hidden_dropout = hidden_dropout
+        self.attention_dropout = attention_dropout
+        self.layer_norm_eps = layer_norm_eps
+        self.initializer_range = initializer_range
+        self._activation = activation_fn(hidden_act)
+
+        def dense(units: int, name: str) -> keras.layers.Dense:
+            return keras.layers.Dense(units, kernel_initializer=_initializer(initializer_range),
+                                      dtype=self.dtype_policy, name=name)
+
+        def layer_norm(name: str) -> keras.layers.LayerNormalization:
+            return keras.layers.LayerNormalization(epsilon=layer_norm_eps,
+                                                   dtype=self.dtype_policy, name=name)
+
+        self.query_dense = dense(hidden_size, "query")
+        self.key_dense = dense(hidden_size, "key")
+        self.value_dense = dense(hidden_size, "value")
+        self.attention_output_dense = dense(hidden_size, "attention_output")
+        self.attention_layer_norm = layer_norm("attention_layer_norm")
+        self.intermediate_dense = dense(intermediate_size, "intermediate")
+        self.output_dense = dense(hidden_size, "output")
+        self.output_layer_norm = layer_norm("output_layer_norm")
+        self.attention_probs_dropout = keras.layers.Dropout(attention_dropout,
+                                                            dtype=self.dtype_policy)
+        self.hidden_dropout_layer = keras.layers.Dropout(hidden_dropout, dtype=self.dtype_policy)
+
+    def build(self, input_shape) -> None:
+        hidden_shape = tuple(input_shape)
+        for layer in (self.query_dense, self.key_dense, self.value_dense,
+                      self.attention_output_dense, self.intermediate_dense):
+            layer.build(hidden_shape)
+        self.output_dense.build(hidden_shape[:-1] + (self.intermediate_size,))
+        self.attention_layer_norm.build(hidden_shape)
+        self.output_layer_norm.build(hidden_shape)
+
+    def _split_heads(self, x, batch, length):
+        return ops.reshape(x, (batch, length, self.num_heads, self.head_size))
+
+    def _attention(self, query, key, value, mask, training):
+        """query/key/value: (B, T, N, D); mask: (B, 1, 1, T) bool. Returns (B, T, N, D)."""
+        if training and self.attention_dropout > 0:
+            scores = ops.einsum("btnd,bsnd->bnts", query, key) / ops.sqrt(
+                ops.cast(self.head_size, query.dtype))
+            big_negative = ops.cast(-1e9 if scores.dtype == "float32" else -3e4, scores.dtype)
+            scores = ops.where(mask, scores, big_negative)
+            probs = ops.softmax(ops.cast(scores, "float32"), axis=-1)
+            probs = self.attention_probs_dropout(ops.cast(probs, value.dtype), training=training)
+            return ops.einsum("bnts,bsnd->btnd", probs, value)
+        return ops.dot_product_attention(query, key, value, mask=mask)
+
+    def call(self, hidden, padding_mask, training=None):
+        batch, length = ops.shape(hidden)[0], ops.shape(hidden)[1]
+        mask = ops.cast(padding_mask, "bool")[:, None, None, :]
+        query = self._split_heads(self.query_dense(hidden), batch, length)
+        key = self._split_heads(self.key_dense(hidden), batch, length)
+        value = self._split_heads(self.value_dense(hidden), batch, length)
+        context = self._attention(query, key, value, mask, training)
+        context = ops.reshape(context, (batch, length, self.hidden_size))
+        attended = self.hidden_dropout_layer(self.attention_output_dense(context), training=training)
+        hidden = self.attention_layer_norm(hidden + attended)
+        inner = self._activation(self.intermediate_dense(hidden))
+        out = self.hidden_dropout_layer(self.output_dense(inner), training=training)
+        return self.output_layer_norm(hidden + out)
+
+    def compute_output_shape(self, input_shape, *args, **kwargs):
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "hidden_size": self.hidden_size,
+            "num_heads": self.num_heads,
+            "intermediate_size": self.intermediate_size,
+            "hidden_act": self.hidden_act,
+            "hidden_dropout": self.hidden_dropout,
+            "attention_dropout": self.attention_dropout,
+            "layer_norm_eps": self.layer_norm_eps,
+            "initializer_range": self.initializer_range,
+        }

@@ -1,0 +1,1 @@
+"""Weight formats: Google TF checkpoints, Hugging Face directories, bertkit's own saves."""

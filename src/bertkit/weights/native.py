@@ -1,0 +1,85 @@
+"""bertkit's own saved form of a backbone: a self-describing directory, no pickle.
+
+``bertkit.json`` (format name and version, the encoder config, the tokenizer settings),
+``backbone.safetensors`` (weights under their Keras paths) and the tokenizer's own files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import keras
+import numpy as np
+
+from bertkit.backbone.backbone import BertBackbone
+from bertkit.backbone.config import BertConfig
+from bertkit.errors import CheckpointError, CheckpointNotFoundError
+from bertkit.weights.assign import LoadReport, assign_weights, backbone_variables
+from bertkit.weights.safetensors_io import read_safetensors, write_safetensors
+
+MANIFEST = "bertkit.json"
+WEIGHTS = "backbone.safetensors"
+FORMAT = "bertkit.backbone"
+FORMAT_VERSION = 1
+
+
+def is_bertkit_directory(directory: str) -> bool:
+    return os.path.isfile(os.path.join(directory, MANIFEST))
+
+
+def save_backbone(backbone: BertBackbone, directory: str, tokenizer: Any = None) -> str:
+    """Save ``backbone`` (and ``tokenizer``) to ``directory`` in bertkit's format."""
+    from bertkit import __version__
+
+    os.makedirs(directory, exist_ok=True)
+    state = {path: np.asarray(keras.ops.convert_to_numpy(variable), dtype=np.float32)
+             for path, variable in backbone_variables(backbone).items()}
+    write_safetensors(os.path.join(directory, WEIGHTS), state)
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "bertkit_version": __version__,
+        "config": backbone.bert_config.to_dict(),
+        "tokenizer": tokenizer.get_config() if tokenizer is not None else None,
+    }
+    if tokenizer is not None:
+        tokenizer.save(directory)
+    # The manifest goes last: a directory with a manifest is a complete save.
+    tmp = os.path.join(directory, MANIFEST + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2, ensure_ascii=False)
+    os.replace(tmp, os.path.join(directory, MANIFEST))
+    return directory
+
+
+def read_manifest(directory: str) -> dict[str, Any]:
+    path = os.path.join(directory, MANIFEST)
+    if not os.path.isfile(path):
+        raise CheckpointNotFoundError(f"{path}: not found; {directory} is not a bertkit save.")
+    try:
+        with open(path, encoding="utf-8") as f:
+            manifest = json.load(f)
+    except json.JSONDecodeError as err:
+        raise CheckpointError(f"{path}: not valid JSON ({err}); the save is corrupted.") from None
+    if manifest.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: format {manifest.get('format')!r} is not {FORMAT!r}.")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: format_version {version!r} is not supported by this bertkit "
+            f"(it reads version {FORMAT_VERSION}); upgrade bertkit to load it.")
+    return manifest
+
+
+def load_bertkit_directory(directory: str, dtype: Any = None) -> tuple[BertBackbone, LoadReport]:
+    manifest = read_manifest(directory)
+    config = BertConfig.from_dict(manifest["config"], source=os.path.join(directory, MANIFEST))
+    weights_path = os.path.join(directory, WEIGHTS)
+    tensors = read_safetensors(weights_path)
+    backbone = BertBackbone.from_bert_config(config, dtype=dtype)
+    report = assign_weights(backbone, source=weights_path, fmt="bertkit",
+                            checkpoint_names=list(tensors), name_of=lambda row: row.path,
+                            read=tensors.__getitem__, optional=())
+    return backbone, report
