@@ -1,0 +1,29 @@
+"""The data layer of text classification: load, validate, split, stream and batch texts.
+
+* :func:`load_examples` reads a class folder, CSV/TSV/JSON-lines file, DataFrame or lists into
+  :class:`TextExamples` (bad rows raise :class:`DataError` naming the file and line, or are
+  skipped with ``on_bad_rows="skip"``); :meth:`TextExamples.split` makes a stratified, seeded
+  validation split.
+* :class:`LabelMap` turns label names into class ids (or multi-hot rows) and back.
+* :class:`StreamingExamples` reads a file larger than memory row by row.
+* :class:`TextBatches` / :class:`StreamingBatches` give length-bucketed batches to ``model.fit``.
+
+Example (``tokenizer`` a :class:`bertkit.Tokenizer`, ``model`` a Keras classifier):
+
+>>> examples = load_examples("reviews.csv")                               # doctest: +SKIP
+>>> train, valid = examples.split(valid_fraction=0.1, seed=0)             # doctest: +SKIP
+>>> label_map = LabelMap.from_labels(examples.labels)                     # doctest: +SKIP
+>>> model.fit(TextBatches(train, tokenizer, label_map),                   # doctest: +SKIP
+...           validation_data=TextBatches(valid, tokenizer, label_map, shuffle=False))
+"""
+
+from bertkit.data.batching import StreamingBatches, TextBatches, token_lengths
+from bertkit.data.examples import DataError, DataNotFoundError, LabelMap, TextExamples
+from bertkit.data.sources import FORMATS, detect_format, load_examples, load_folder
+from bertkit.data.streaming import StreamingExamples
+
+__all__ = [
+    "DataError", "DataNotFoundError", "FORMATS", "LabelMap", "StreamingBatches",
+    "StreamingExamples", "TextBatches", "TextExamples", "detect_format", "load_examples",
+    "load_folder", "token_lengths",
+]
