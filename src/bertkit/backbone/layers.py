@@ -6,7 +6,9 @@ backend a Keras layer is a ``torch.nn.Module`` and such names would shadow its m
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import threading
+from typing import Any, Iterator
 
 import keras
 from keras import ops
@@ -27,8 +29,37 @@ def activation_fn(name: str):
     raise ValueError(f"Unsupported hidden_act {name!r}.")
 
 
-def _initializer(stddev: float) -> keras.initializers.Initializer:
+_LOADING = threading.local()
+
+
+@contextlib.contextmanager
+def weights_to_be_loaded() -> Iterator[None]:
+    """Build models whose weights are about to be overwritten from a checkpoint.
+
+    Inside this block new weights start at zero instead of being drawn at random: drawing a
+    250k x 384 embedding costs seconds, and a loader overwrites it at once. A loader must
+    re-draw (`initialize_randomly`) any weight the checkpoint does not provide.
+    """
+    previous = getattr(_LOADING, "active", False)
+    _LOADING.active = True
+    try:
+        yield
+    finally:
+        _LOADING.active = previous
+
+
+def weight_initializer(stddev: float) -> keras.initializers.Initializer | str:
+    """BERT's truncated-normal initializer (zeros inside `weights_to_be_loaded`)."""
+    if getattr(_LOADING, "active", False):
+        return "zeros"
     return keras.initializers.TruncatedNormal(stddev=stddev)
+
+
+def initialize_randomly(variable: Any, stddev: float) -> None:
+    """Draw a kernel or embedding anew (biases and LayerNorm weights keep their constants)."""
+    name = variable.path.rsplit("/", 1)[-1]
+    if name in ("kernel", "embeddings"):
+        variable.assign(keras.initializers.TruncatedNormal(stddev=stddev)(variable.shape))
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -49,7 +80,7 @@ class PositionEmbedding(keras.layers.Layer):
         self.embeddings = self.add_weight(
             name="embeddings",
             shape=(self.max_length, self.hidden_size),
-            initializer=_initializer(self.initializer_range),
+            initializer=weight_initializer(self.initializer_range),
         )
 
     def call(self, inputs):
@@ -93,7 +124,7 @@ class TransformerEncoderLayer(keras.layers.Layer):
         self._activation = activation_fn(hidden_act)
 
         def dense(units: int, name: str) -> keras.layers.Dense:
-            return keras.layers.Dense(units, kernel_initializer=_initializer(initializer_range),
+            return keras.layers.Dense(units, kernel_initializer=weight_initializer(initializer_range),
                                       dtype=self.dtype_policy, name=name)
 
         def layer_norm(name: str) -> keras.layers.LayerNormalization:

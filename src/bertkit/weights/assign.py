@@ -9,6 +9,7 @@ from typing import Callable
 import numpy as np
 
 from bertkit.backbone.backbone import BertBackbone
+from bertkit.backbone.layers import initialize_randomly
 from bertkit.errors import CheckpointError
 from bertkit.weights.names import WeightName, weight_table
 
@@ -73,6 +74,7 @@ def assign_weights(
         variable = variables[row.path]
         if name not in available:
             if row.path.startswith(optional):
+                initialize_randomly(variable, backbone.bert_config.initializer_range)
                 report.missing.append(row.path)
                 continue
             raise CheckpointError(

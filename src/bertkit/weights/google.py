@@ -52,7 +52,7 @@ def load_google_checkpoint(path: str, dtype: Any = None) -> tuple[BertBackbone, 
     config = BertConfig.from_json_file(os.path.join(directory, GOOGLE_CONFIG))
     check_vocab_size(directory, config)
     reader = TFCheckpointReader(prefix)
-    backbone = BertBackbone.from_bert_config(config, dtype=dtype)
+    backbone = BertBackbone.from_bert_config(config, dtype=dtype, for_loading=True)
     report = assign_weights(
         backbone, source=prefix, fmt="google-tf-checkpoint",
         checkpoint_names=list(reader.variables), name_of=lambda row: row.google,

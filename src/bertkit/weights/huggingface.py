@@ -90,7 +90,7 @@ def load_huggingface(directory: str, dtype: Any = None) -> tuple[BertBackbone, L
     check_vocab_size(directory, config)
     path, tensors = read_huggingface_weights(directory)
     names = _canonical_names(tensors)
-    backbone = BertBackbone.from_bert_config(config, dtype=dtype)
+    backbone = BertBackbone.from_bert_config(config, dtype=dtype, for_loading=True)
     report = assign_weights(
         backbone, source=path, fmt="huggingface", checkpoint_names=list(names),
         name_of=lambda row: row.huggingface, read=lambda name: tensors[names[name]],

@@ -78,7 +78,7 @@ def load_bertkit_directory(directory: str, dtype: Any = None) -> tuple[BertBackb
     config = BertConfig.from_dict(manifest["config"], source=os.path.join(directory, MANIFEST))
     weights_path = os.path.join(directory, WEIGHTS)
     tensors = read_safetensors(weights_path)
-    backbone = BertBackbone.from_bert_config(config, dtype=dtype)
+    backbone = BertBackbone.from_bert_config(config, dtype=dtype, for_loading=True)
     report = assign_weights(backbone, source=weights_path, fmt="bertkit",
                             checkpoint_names=list(tensors), name_of=lambda row: row.path,
                             read=tensors.__getitem__, optional=())

@@ -1,0 +1,1 @@
+"""Training: learning-rate schedules, the AdamW set-up for fine-tuning, and the `Learner`."""

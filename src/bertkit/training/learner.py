@@ -1,0 +1,375 @@
+"""`Learner`: fine-tune a text classifier in three lines, ktrain-style, without pickled state.
+
+>>> train, valid = bertkit.load_examples("reviews.csv").split(0.1)        # doctest: +SKIP
+>>> learner = bertkit.Learner.for_classification("all-MiniLM-L6-v2", train, valid)  # doctest: +SKIP
+>>> learner.fit_onecycle(5e-5, epochs=2)                                  # doctest: +SKIP
+>>> learner.validate()                                                    # doctest: +SKIP
+>>> learner.get_predictor().save("my_predictor")                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Sequence
+
+import keras
+import numpy as np
+
+from bertkit.data import LabelMap, StreamingBatches, StreamingExamples, TextBatches, TextExamples
+from bertkit.data import load_examples
+from bertkit.errors import BertkitError
+from bertkit.evaluation import ClassificationReport, classification_report, plot_confusion_matrix
+from bertkit.prediction.predictor import Predictor
+from bertkit.tasks.classifier import TextClassifier
+from bertkit.training.checkpoint import TrainingCheckpoint, read_state, restore_state
+from bertkit.training.lr_finder import LRFinder
+from bertkit.training.optimization import OneCycle, WarmupLinearDecay, create_optimizer
+
+
+class _FitBatches(keras.utils.PyDataset):
+    """Batches for ``model.fit`` whose epoch is set by the training loop (`_SetEpoch`).
+
+    Keras calls ``on_epoch_end`` also after drawing a batch to build the model, so counting those
+    calls would shift every epoch's order; here the order of each epoch depends on
+    ``(seed, epoch)`` alone, which is what exact resumption needs. ``skip`` drops the first
+    batches (to finish an interrupted epoch); a one-logit binary head gets float ``(B, 1)``
+    targets.
+    """
+
+    def __init__(self, batches: Any, binary: bool = False, skip: int = 0) -> None:
+        super().__init__()
+        self.batches, self.binary, self.skip = batches, binary, skip
+
+    def __len__(self) -> int:
+        return len(self.batches) - self.skip
+
+    def __getitem__(self, index: int):
+        inputs, labels = self.batches[index + self.skip]
+        if self.binary:
+            labels = np.asarray(labels, np.float32).reshape(-1, 1)
+        return inputs, labels
+
+    def set_epoch(self, epoch: int) -> None:
+        if hasattr(self.batches, "set_epoch"):
+            self.batches.set_epoch(epoch)
+
+    def on_epoch_end(self) -> None:
+        if not hasattr(self.batches, "set_epoch"):  # streaming data keeps its own epochs
+            self.batches.on_epoch_end()
+
+
+class _SetEpoch(keras.callbacks.Callback):
+    def __init__(self, batches: _FitBatches) -> None:
+        super().__init__()
+        self.batches = batches
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self.batches.set_epoch(epoch)
+
+
+class Learner:
+    """Trains a `TextClassifier` on labelled texts and evaluates it.
+
+    Args:
+        model: the classifier (see `Learner.for_classification` to build one from a checkpoint).
+        tokenizer: the backbone's tokenizer.
+        train_data: `TextExamples`, `StreamingExamples` (files larger than memory), or anything
+            `load_examples` accepts (a path, a DataFrame, ``(texts, labels)``).
+        valid_data: the same kinds, or None.
+        label_map: label names; built from ``train_data`` when not given.
+        batch_size, max_len: batches are padded to their longest text, at most ``max_len``.
+        gradient_accumulation_steps: update weights every N batches (effective batch N×).
+        layerwise_decay: e.g. 0.9: each lower layer learns 0.9× as fast as the one above.
+    """
+
+    def __init__(self, model: TextClassifier, tokenizer: Any, train_data: Any,
+                 valid_data: Any = None, *, label_map: LabelMap | None = None,
+                 batch_size: int = 32, max_len: int = 128, eval_batch_size: int = 64,
+                 seed: int = 0, weight_decay: float = 0.01, gradient_accumulation_steps: int = 1,
+                 layerwise_decay: float | None = None, workdir: str = "bertkit_runs") -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.train_data = self._as_examples(train_data)
+        self.valid_data = self._as_examples(valid_data) if valid_data is not None else None
+        if label_map is None:
+            label_map = self._label_map_from(self.train_data, model.task == "multi_label")
+        if len(label_map.names) != model.num_classes:
+            raise BertkitError(f"the data has {len(label_map.names)} labels "
+                               f"({', '.join(label_map.names[:10])}) but the model has "
+                               f"{model.num_classes} classes.")
+        self.label_map = label_map
+        self.batch_size = batch_size
+        self.max_len = max_len
+        self.eval_batch_size = eval_batch_size
+        self.seed = seed
+        self.weight_decay = weight_decay
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.layerwise_decay = layerwise_decay
+        self.workdir = workdir
+        self.history: list[dict[str, list[float]]] = []
+
+    # ---- construction ----------------------------------------------------------------------
+    @classmethod
+    def for_classification(cls, model_path: str, train_data: Any, valid_data: Any = None, *,
+                           task: str | None = None, pooling: str = "pooled",
+                           dropout: float = 0.1, dtype: Any = None,
+                           **kwargs: Any) -> "Learner":
+        """Load a pretrained encoder and its tokenizer, and put a classification head on it.
+
+        ``task`` is inferred (``multi_label`` when examples carry lists of labels, else
+        ``single_label``); ``dtype="mixed_bfloat16"`` trains in bfloat16 on CPUs and GPUs that
+        accelerate it.
+        """
+        from bertkit.pretrained import load_backbone, load_tokenizer
+
+        train = cls._as_examples(train_data)
+        multi = task == "multi_label" or (task is None and train.is_multi_label)
+        label_map = kwargs.pop("label_map", None) or cls._label_map_from(train, multi)
+        task = task or ("multi_label" if multi else "single_label")
+        backbone = load_backbone(model_path, dtype=dtype)
+        model = TextClassifier(backbone, num_classes=len(label_map.names), task=task,
+                               pooling=pooling, dropout=dropout, name="text_classifier")
+        return cls(model, load_tokenizer(model_path), train, valid_data, label_map=label_map,
+                   **kwargs)
+
+    @staticmethod
+    def _as_examples(data: Any) -> TextExamples | StreamingExamples:
+        if isinstance(data, (TextExamples, StreamingExamples)):
+            return data
+        return load_examples(data)
+
+    @staticmethod
+    def _label_map_from(data: Any, multi_label: bool) -> LabelMap:
+        if isinstance(data, StreamingExamples):
+            return LabelMap(data.label_names(), multi_label=multi_label)
+        if data.labels is None:
+            raise BertkitError("the training data has no labels.")
+        return LabelMap.from_labels(data.labels, multi_label=multi_label)
+
+    # ---- data ------------------------------------------------------------------------------
+    def _batches(self, data: Any, training: bool) -> Any:
+        if isinstance(data, StreamingExamples):
+            batches: Any = StreamingBatches(data, self.tokenizer, self.label_map,
+                                            batch_size=self.batch_size, max_len=self.max_len,
+                                            seed=self.seed)
+        else:
+            batches = TextBatches(data, self.tokenizer, self.label_map,
+                                  batch_size=self.batch_size if training else self.eval_batch_size,
+                                  max_len=self.max_len, shuffle=training, seed=self.seed)
+        return _FitBatches(batches, binary=self.model.task == "binary")
+
+    # ---- training --------------------------------------------------------------------------
+    def _compile(self, schedule: Any) -> None:
+        optimizer = create_optimizer(
+            schedule, weight_decay=self.weight_decay,
+            gradient_accumulation_steps=self.gradient_accumulation_steps,
+            layerwise_decay=self.layerwise_decay, model=self.model)
+        self.model.compile(optimizer=optimizer, loss=self.model.loss_function(),
+                           metrics=self.model.metrics_for_task())
+
+    def fit(self, lr: float, epochs: int = 1, *, warmup: float = 0.1, schedule: str = "linear",
+            checkpoint_dir: str | None = None, save_every: int | None = None,
+            callbacks: Sequence[keras.callbacks.Callback] = (), verbose: Any = "auto"
+            ) -> dict[str, list[float]]:
+        """Train for ``epochs`` with AdamW and a learning-rate schedule peaking at ``lr``.
+
+        ``schedule``: ``"linear"`` (warmup over the first ``warmup`` fraction of steps, then
+        linear decay to 0), ``"onecycle"`` or ``"constant"``. With ``checkpoint_dir`` the
+        training state is saved at every epoch end (and every ``save_every`` batches, and on
+        interruption); calling ``fit`` again with the same arguments resumes exactly where it
+        stopped.
+        """
+        train = self._batches(self.train_data, training=True)
+        valid = self._batches(self.valid_data, training=False) if self.valid_data else None
+        steps = len(train) * epochs
+        if schedule == "linear":
+            lr_schedule: Any = WarmupLinearDecay(lr, steps, warmup_steps=int(warmup * steps))
+        elif schedule == "onecycle":
+            lr_schedule = OneCycle(lr, steps)
+        elif schedule == "constant":
+            lr_schedule = float(lr)
+        else:
+            raise ValueError(f"schedule must be 'linear', 'onecycle' or 'constant', not {schedule!r}.")
+        self._compile(lr_schedule)
+
+        run = {"lr": lr, "epochs": epochs, "schedule": schedule, "warmup": warmup,
+               "steps_per_epoch": len(train), "batch_size": self.batch_size, "seed": self.seed}
+        first_epoch, first_batch = 0, 0
+        state = read_state(checkpoint_dir)
+        if state is not None:
+            if state["run"] != run:
+                raise BertkitError(
+                    f"{checkpoint_dir} holds the state of another run ({state['run']}); this "
+                    f"run is {run}. Use another checkpoint_dir, or delete it to start afresh.")
+            restore_state(self.model, checkpoint_dir)
+            first_epoch, first_batch = state["epoch"], state["batch"]
+            if first_epoch >= epochs:
+                print(f"{checkpoint_dir}: this run already finished; weights restored from it.")
+            else:
+                print(f"Resuming from {checkpoint_dir}: epoch {first_epoch + 1}, "
+                      f"batch {first_batch}.")
+        # The checkpoint goes first, so it has saved before a user callback can stop training.
+        checkpoint = None
+        own_callbacks: list[keras.callbacks.Callback] = []
+        if checkpoint_dir:
+            checkpoint = TrainingCheckpoint(checkpoint_dir, run, len(train), save_every)
+            own_callbacks.append(checkpoint)
+        history: dict[str, list[float]] = {}
+        try:
+            if first_batch and first_epoch < epochs:  # finish the interrupted epoch first
+                rest = _FitBatches(train.batches, train.binary, skip=first_batch)
+                h = self.model.fit(rest, validation_data=valid, shuffle=False, initial_epoch=first_epoch,
+                                   epochs=first_epoch + 1,
+                                   callbacks=[*own_callbacks, _SetEpoch(rest), *callbacks],
+                                   verbose=verbose)
+                self._merge(history, h.history)
+                first_epoch += 1
+            if first_epoch < epochs:
+                h = self.model.fit(train, validation_data=valid, initial_epoch=first_epoch, shuffle=False,
+                                   epochs=epochs,
+                                   callbacks=[*own_callbacks, _SetEpoch(train), *callbacks],
+                                   verbose=verbose)
+                self._merge(history, h.history)
+        except BaseException:
+            if checkpoint is not None and checkpoint.model is not None:
+                checkpoint.save()
+                epoch, batch = checkpoint.position()
+                print(f"\nTraining stopped in epoch {epoch + 1} after {batch} batches; state "
+                      f"saved in {checkpoint_dir}. Call fit again with the same arguments to "
+                      "resume.")
+            raise
+        self.history.append(history)
+        return history
+
+    @staticmethod
+    def _merge(history: dict[str, list[float]], new: dict[str, list[float]]) -> None:
+        for key, values in new.items():
+            history.setdefault(key, []).extend(float(v) for v in values)
+
+    def fit_onecycle(self, lr: float, epochs: int = 1, **kwargs: Any) -> dict[str, list[float]]:
+        """`fit` with the one-cycle learning-rate policy (ktrain's ``fit_onecycle``)."""
+        return self.fit(lr, epochs, schedule="onecycle", **kwargs)
+
+    def autofit(self, lr: float, max_epochs: int = 10, *, early_stopping: int = 2,
+                reduce_on_plateau: int = 1, reduce_factor: float = 0.5,
+                checkpoint_path: str | None = None, verbose: Any = "auto"
+                ) -> dict[str, list[float]]:
+        """Train at ``lr`` until validation loss stops improving; keep the best weights.
+
+        Halves the learning rate after ``reduce_on_plateau`` epochs without improvement, stops
+        after ``early_stopping`` such epochs, restores the best epoch's weights, and (with
+        ``checkpoint_path``) keeps the best weights on disk as training goes.
+        """
+        if self.valid_data is None:
+            raise BertkitError("autofit needs validation data to know when to stop; "
+                               "pass valid_data to the Learner.")
+        train = self._batches(self.train_data, training=True)
+        valid = self._batches(self.valid_data, training=False)
+        self._compile(float(lr))
+        callbacks: list[keras.callbacks.Callback] = [
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=early_stopping,
+                                          restore_best_weights=True),
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=reduce_factor,
+                                              patience=reduce_on_plateau, min_lr=lr / 100),
+        ]
+        if checkpoint_path:
+            os.makedirs(os.path.dirname(os.path.abspath(checkpoint_path)), exist_ok=True)
+            callbacks.append(keras.callbacks.ModelCheckpoint(
+                checkpoint_path, monitor="val_loss", save_best_only=True,
+                save_weights_only=True))
+        h = self.model.fit(train, validation_data=valid, epochs=max_epochs, shuffle=False,
+                           callbacks=callbacks, verbose=verbose)
+        history: dict[str, list[float]] = {}
+        self._merge(history, h.history)
+        self.history.append(history)
+        return history
+
+    def lr_find(self, start_lr: float = 1e-7, end_lr: float = 1.0, max_steps: int = 100,
+                plot_path: str | None = "lr_find.png", verbose: Any = "auto") -> float:
+        """Train briefly with a growing learning rate, plot loss against it, suggest a rate.
+
+        The model's weights are restored afterwards. Returns the suggested learning rate (where
+        the smoothed loss falls fastest) and saves the plot to ``plot_path``.
+        """
+        finder = LRFinder(self.model, start_lr, end_lr, max_steps)
+        train = self._batches(self.train_data, training=True)
+        steps = min(max_steps, len(train))
+        finder.ramp_steps = steps
+        saved = [w.copy() for w in self.model.get_weights()]
+        try:
+            self._compile(finder.schedule())
+            self.model.fit(train, epochs=1, steps_per_epoch=steps, callbacks=[finder], shuffle=False,
+                           verbose=verbose)
+        finally:
+            self.model.set_weights(saved)
+        suggestion = finder.suggestion()
+        if plot_path:
+            finder.plot(plot_path)
+            print(f"lr_find: plot saved to {plot_path}; suggested learning rate {suggestion:.2e}")
+        return suggestion
+
+    # ---- evaluation ------------------------------------------------------------------------
+    def _eval_examples(self, data: Any) -> TextExamples:
+        data = self.valid_data if data is None else self._as_examples(data)
+        if data is None:
+            raise BertkitError("no validation data: pass data to validate, or valid_data to "
+                               "the Learner.")
+        if isinstance(data, StreamingExamples):
+            raise BertkitError("validate needs in-memory examples; load the file with "
+                               "bertkit.load_examples(path).")
+        if data.labels is None:
+            raise BertkitError("the validation data has no labels.")
+        return data
+
+    def validate(self, data: Any = None, *, print_report: bool = True,
+                 plot_path: str | None = "confusion_matrix.png") -> ClassificationReport:
+        """Accuracy, per-class precision/recall/F1, macro/micro F1 and the confusion matrix.
+
+        Prints the report and saves the confusion matrix as a PNG (``plot_path``).
+        """
+        data = self._eval_examples(data)
+        predictor = self.get_predictor()
+        probs = predictor.predict_proba(data.texts, data.second_texts)
+        truth = self.label_map.encode(data.labels)
+        if self.label_map.multi_label:
+            predicted = (probs >= predictor.threshold).astype(np.int64)
+        else:
+            predicted = probs.argmax(1)
+        report = classification_report(truth, predicted, self.label_map.names)
+        if print_report:
+            print(report)
+        if plot_path:
+            plot_confusion_matrix(report, plot_path)
+            if print_report:
+                print(f"confusion matrix saved to {plot_path}")
+        return report
+
+    def top_losses(self, n: int = 5, data: Any = None) -> list[dict[str, Any]]:
+        """The ``n`` examples the model gets most wrong (highest loss), worst first."""
+        data = self._eval_examples(data)
+        probs = self.get_predictor().predict_proba(data.texts, data.second_texts)
+        truth = self.label_map.encode(data.labels)
+        eps = 1e-7
+        if self.label_map.multi_label:
+            losses = -(truth * np.log(probs + eps) + (1 - truth) * np.log(1 - probs + eps)).mean(1)
+        else:
+            losses = -np.log(probs[np.arange(len(truth)), truth] + eps)
+        worst = np.argsort(-losses)[:n]
+        predicted = self.label_map.decode(probs[worst])
+        return [{"index": int(i), "text": data.texts[i], "label": data.labels[i],
+                 "predicted": predicted[k], "loss": float(losses[i])}
+                for k, i in enumerate(worst)]
+
+    def view_top_losses(self, n: int = 5, data: Any = None, width: int = 200) -> None:
+        """Print the worst-predicted examples (ktrain's ``view_top_losses``)."""
+        for row in self.top_losses(n, data):
+            text = row["text"] if len(row["text"]) <= width else row["text"][:width] + "…"
+            print(f"#{row['index']}  loss {row['loss']:.3f}  true: {row['label']}  "
+                  f"predicted: {row['predicted']}\n    {text}")
+
+    # ---- prediction ------------------------------------------------------------------------
+    def get_predictor(self, batch_size: int | None = None) -> Predictor:
+        """A `Predictor` sharing this learner's model (save it with ``.save(directory)``)."""
+        return Predictor(self.model, self.tokenizer, self.label_map, max_len=self.max_len,
+                         batch_size=batch_size or self.eval_batch_size)

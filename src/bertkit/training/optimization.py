@@ -1,0 +1,172 @@
+"""Learning-rate schedules and the optimizer for fine-tuning, composed rather than forked.
+
+``create_optimizer`` builds Keras' AdamW with
+
+- a schedule (linear warmup then linear decay, or one-cycle),
+- no weight decay on LayerNorm weights and biases,
+- optional gradient accumulation (Keras' own ``gradient_accumulation_steps``),
+- optional layer-wise learning-rate decay (lower layers learn slower), applied as a
+  per-variable learning-rate multiplier by ``LayerwiseAdamW`` (scaling gradients would not do:
+  Adam's update ignores the gradient's scale).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import keras
+from keras import ops
+
+NO_DECAY_NAMES = ("gamma", "beta", "bias")
+
+
+@keras.saving.register_keras_serializable(package="bertkit")
+class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warmup from 0 to ``peak`` over ``warmup_steps``, then linear decay to ``end``.
+
+    >>> schedule = WarmupLinearDecay(1e-3, total_steps=100, warmup_steps=10)
+    >>> [round(float(schedule(s)), 6) for s in (0, 5, 10, 55, 100)]
+    [0.0, 0.0005, 0.001, 0.0005, 0.0]
+    """
+
+    def __init__(self, peak: float, total_steps: int, warmup_steps: int = 0,
+                 end: float = 0.0) -> None:
+        self.peak = float(peak)
+        self.total_steps = max(int(total_steps), 1)
+        self.warmup_steps = int(warmup_steps)
+        self.end = float(end)
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        warmup = ops.cast(max(self.warmup_steps, 1), "float32")
+        decay_steps = ops.cast(max(self.total_steps - self.warmup_steps, 1), "float32")
+        rising = self.peak * step / warmup
+        progress = ops.clip((step - self.warmup_steps) / decay_steps, 0.0, 1.0)
+        falling = self.end + (self.peak - self.end) * (1.0 - progress)
+        return ops.where(step < self.warmup_steps, rising, falling)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"peak": self.peak, "total_steps": self.total_steps,
+                "warmup_steps": self.warmup_steps, "end": self.end}
+
+
+@keras.saving.register_keras_serializable(package="bertkit")
+class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
+    """The one-cycle policy (Smith; fastai, ktrain's ``fit_onecycle``).
+
+    Linear rise from ``peak / div_factor`` to ``peak`` over the first ``pct_start`` of the steps,
+    then cosine annealing down to ``peak / final_div_factor``.
+
+    >>> schedule = OneCycle(1e-3, total_steps=100)
+    >>> [round(float(schedule(s)), 6) for s in (0, 30, 100)]
+    [4e-05, 0.001, 0.0]
+    """
+
+    def __init__(self, peak: float, total_steps: int, pct_start: float = 0.3,
+                 div_factor: float = 25.0, final_div_factor: float = 1e4) -> None:
+        self.peak = float(peak)
+        self.total_steps = max(int(total_steps), 1)
+        self.pct_start = float(pct_start)
+        self.div_factor = float(div_factor)
+        self.final_div_factor = float(final_div_factor)
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        up_steps = max(self.pct_start * self.total_steps, 1.0)
+        down_steps = max(self.total_steps - up_steps, 1.0)
+        start = self.peak / self.div_factor
+        end = self.peak / self.final_div_factor
+        rising = start + (self.peak - start) * ops.minimum(step / up_steps, 1.0)
+        progress = ops.clip((step - up_steps) / down_steps, 0.0, 1.0)
+        falling = end + (self.peak - end) * 0.5 * (1.0 + ops.cos(math.pi * progress))
+        return ops.where(step <= up_steps, rising, falling)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"peak": self.peak, "total_steps": self.total_steps, "pct_start": self.pct_start,
+                "div_factor": self.div_factor, "final_div_factor": self.final_div_factor}
+
+
+@keras.saving.register_keras_serializable(package="bertkit")
+class ExponentialRamp(keras.optimizers.schedules.LearningRateSchedule):
+    """Learning rate growing geometrically from ``start`` to ``end`` over ``steps`` (for lr_find)."""
+
+    def __init__(self, start: float, end: float, steps: int) -> None:
+        self.start, self.end, self.steps = float(start), float(end), max(int(steps), 1)
+
+    def __call__(self, step):
+        ratio = ops.cast(step, "float32") / float(self.steps)
+        return self.start * ops.power(self.end / self.start, ratio)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "steps": self.steps}
+
+
+_LAYER_INDEX = re.compile(r"transformer_layer_(\d+)/")
+
+
+def layerwise_multipliers(variables: list[Any], num_layers: int, decay: float) -> dict[str, float]:
+    """Learning-rate multiplier per variable path: ``decay ** depth`` from the top.
+
+    The head and pooler get 1, transformer layer ``i`` gets ``decay ** (num_layers - i)``, and
+    the embeddings ``decay ** (num_layers + 1)``.
+    """
+    multipliers = {}
+    for variable in variables:
+        path = variable.path
+        match = _LAYER_INDEX.search(path)
+        if match:
+            depth = num_layers - int(match.group(1))
+        elif "embeddings" in path:
+            depth = num_layers + 1
+        else:
+            depth = 0
+        multipliers[path] = decay ** depth
+    return multipliers
+
+
+@keras.saving.register_keras_serializable(package="bertkit")
+class LayerwiseAdamW(keras.optimizers.AdamW):
+    """AdamW whose update of each variable is scaled by a per-variable multiplier.
+
+    Used for layer-wise learning-rate decay; everything else (schedule, weight decay exclusion,
+    gradient accumulation) is AdamW's own.
+    """
+
+    def __init__(self, *args: Any, lr_multipliers: dict[str, float] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lr_multipliers = dict(lr_multipliers or {})
+
+    def update_step(self, gradient, variable, learning_rate):
+        scale = self.lr_multipliers.get(variable.path, 1.0)
+        return super().update_step(gradient, variable, ops.cast(learning_rate, "float32") * scale)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "lr_multipliers": self.lr_multipliers}
+
+
+def create_optimizer(schedule: Any, *, weight_decay: float = 0.01,
+                     gradient_accumulation_steps: int = 1, layerwise_decay: float | None = None,
+                     model: Any = None, clipnorm: float | None = 1.0) -> keras.optimizers.Optimizer:
+    """AdamW for fine-tuning: no decay on LayerNorm/bias, accumulation and layer-wise LR optional.
+
+    ``schedule`` is a float or a Keras schedule counted in batches (with accumulation the
+    schedule still advances once per batch). ``layerwise_decay`` (e.g. 0.9) needs ``model``.
+    """
+    kwargs: dict[str, Any] = dict(learning_rate=schedule, weight_decay=weight_decay,
+                                  beta_1=0.9, beta_2=0.999, epsilon=1e-6, clipnorm=clipnorm)
+    if gradient_accumulation_steps > 1:
+        kwargs["gradient_accumulation_steps"] = int(gradient_accumulation_steps)
+    if layerwise_decay is not None:
+        if model is None:
+            raise ValueError("layerwise_decay needs the model, to know each weight's layer.")
+        num_layers = model.backbone.bert_config.num_layers
+        optimizer: keras.optimizers.Optimizer = LayerwiseAdamW(
+            lr_multipliers=layerwise_multipliers(model.trainable_variables, num_layers,
+                                                 layerwise_decay), **kwargs)
+    else:
+        optimizer = keras.optimizers.AdamW(**kwargs)
+    optimizer.exclude_from_weight_decay(var_names=list(NO_DECAY_NAMES))
+    return optimizer
