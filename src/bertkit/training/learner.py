@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any, Sequence
 
@@ -190,7 +189,8 @@ class Learner:
         elif schedule == "constant":
             lr_schedule = float(lr)
         else:
-            raise ValueError(f"schedule must be 'linear', 'onecycle' or 'constant', not {schedule!r}.")
+            raise ValueError(
+                f"schedule must be 'linear', 'onecycle' or 'constant', not {schedule!r}.")
         self._compile(lr_schedule)
 
         run = {"lr": lr, "epochs": epochs, "schedule": schedule, "warmup": warmup,
@@ -216,21 +216,22 @@ class Learner:
             checkpoint = TrainingCheckpoint(checkpoint_dir, run, len(train), save_every)
             own_callbacks.append(checkpoint)
         history: dict[str, list[float]] = {}
+
+        def run(data: _FitBatches, first: int, last: int) -> None:
+            # shuffle=False: the batches shuffle themselves, per epoch, through _SetEpoch.
+            h = self.model.fit(data, validation_data=valid, shuffle=False, initial_epoch=first,
+                               epochs=last,
+                               callbacks=[*own_callbacks, _SetEpoch(data), *callbacks],
+                               verbose=verbose)
+            self._merge(history, h.history)
+
         try:
             if first_batch and first_epoch < epochs:  # finish the interrupted epoch first
-                rest = _FitBatches(train.batches, train.binary, skip=first_batch)
-                h = self.model.fit(rest, validation_data=valid, shuffle=False, initial_epoch=first_epoch,
-                                   epochs=first_epoch + 1,
-                                   callbacks=[*own_callbacks, _SetEpoch(rest), *callbacks],
-                                   verbose=verbose)
-                self._merge(history, h.history)
+                run(_FitBatches(train.batches, train.binary, skip=first_batch), first_epoch,
+                    first_epoch + 1)
                 first_epoch += 1
             if first_epoch < epochs:
-                h = self.model.fit(train, validation_data=valid, initial_epoch=first_epoch, shuffle=False,
-                                   epochs=epochs,
-                                   callbacks=[*own_callbacks, _SetEpoch(train), *callbacks],
-                                   verbose=verbose)
-                self._merge(history, h.history)
+                run(train, first_epoch, epochs)
         except BaseException:
             if checkpoint is not None and checkpoint.model is not None:
                 checkpoint.save()
@@ -279,7 +280,7 @@ class Learner:
                 checkpoint_path, monitor="val_loss", save_best_only=True,
                 save_weights_only=True))
         h = self.model.fit(train, validation_data=valid, epochs=max_epochs, shuffle=False,
-                           callbacks=callbacks, verbose=verbose)
+                           callbacks=[_SetEpoch(train), *callbacks], verbose=verbose)
         history: dict[str, list[float]] = {}
         self._merge(history, h.history)
         self.history.append(history)
@@ -292,15 +293,14 @@ class Learner:
         The model's weights are restored afterwards. Returns the suggested learning rate (where
         the smoothed loss falls fastest) and saves the plot to ``plot_path``.
         """
-        finder = LRFinder(self.model, start_lr, end_lr, max_steps)
         train = self._batches(self.train_data, training=True)
         steps = min(max_steps, len(train))
-        finder.ramp_steps = steps
+        finder = LRFinder(start_lr, end_lr, steps)
         saved = [w.copy() for w in self.model.get_weights()]
         try:
             self._compile(finder.schedule())
-            self.model.fit(train, epochs=1, steps_per_epoch=steps, callbacks=[finder], shuffle=False,
-                           verbose=verbose)
+            self.model.fit(train, epochs=1, steps_per_epoch=steps, callbacks=[finder],
+                           shuffle=False, verbose=verbose)
         finally:
             self.model.set_weights(saved)
         suggestion = finder.suggestion()

@@ -17,10 +17,11 @@ class LRFinder(keras.callbacks.Callback):
     Stops when the loss diverges (4× the best smoothed loss) or turns NaN.
     """
 
-    def __init__(self, model: Any, start_lr: float, end_lr: float, max_steps: int) -> None:
+    def __init__(self, start_lr: float, end_lr: float, steps: int) -> None:
         super().__init__()
         self.start_lr, self.end_lr = start_lr, end_lr
-        self.ramp_steps = max_steps
+        self.ramp_steps = steps
+        self._running = 0.0  # Keras' running mean of the loss over the batches so far
         self.rates: list[float] = []
         self.losses: list[float] = []
         self._smoothed = 0.0
@@ -44,8 +45,6 @@ class LRFinder(keras.callbacks.Callback):
         self._best = min(self._best, smoothed)
         if not math.isfinite(batch_loss) or (n > 5 and smoothed > 4 * self._best):
             self.model.stop_training = True
-
-    _running = 0.0
 
     def smoothed_losses(self) -> np.ndarray:
         out, avg = [], 0.0
