@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from bertkit._io import write_json_atomic
 from bertkit.backbone.backbone import BertBackbone
 from bertkit.backbone.config import BertConfig
 from bertkit.data import LabelMap
@@ -136,10 +137,7 @@ class Predictor:
         os.makedirs(directory, exist_ok=True)
         save_model_weights(self.model, os.path.join(directory, WEIGHTS_FILE))
         self.tokenizer.save(directory)
-        tmp = os.path.join(directory, CONFIG_FILE + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.get_config(), f, indent=2, ensure_ascii=False)
-        os.replace(tmp, os.path.join(directory, CONFIG_FILE))
+        write_json_atomic(os.path.join(directory, CONFIG_FILE), self.get_config())
         return directory
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import keras
 
+from bertkit._io import write_json_atomic
+
 STATE_WEIGHTS = "state.weights.h5"
 STATE_JSON = "state.json"
 
@@ -53,10 +55,8 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         weights = os.path.join(self.directory, STATE_WEIGHTS)
         self.model.save_weights(weights + ".tmp.weights.h5", overwrite=True)
         os.replace(weights + ".tmp.weights.h5", weights)
-        tmp = os.path.join(self.directory, STATE_JSON + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"epoch": epoch, "batch": batch, "run": self.run}, f, indent=2)
-        os.replace(tmp, os.path.join(self.directory, STATE_JSON))
+        write_json_atomic(os.path.join(self.directory, STATE_JSON),
+                          {"epoch": epoch, "batch": batch, "run": self.run})
 
 
 def read_state(directory: str | None) -> dict[str, Any] | None:

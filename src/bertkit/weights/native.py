@@ -15,6 +15,7 @@ import numpy as np
 
 from bertkit.backbone.backbone import BertBackbone
 from bertkit.backbone.config import BertConfig
+from bertkit._io import write_json_atomic
 from bertkit.errors import CheckpointError, CheckpointNotFoundError
 from bertkit.weights.assign import LoadReport, assign_weights, backbone_variables
 from bertkit.weights.safetensors_io import read_safetensors, write_safetensors
@@ -47,10 +48,7 @@ def save_backbone(backbone: BertBackbone, directory: str, tokenizer: Any = None)
     if tokenizer is not None:
         tokenizer.save(directory)
     # The manifest goes last: a directory with a manifest is a complete save.
-    tmp = os.path.join(directory, MANIFEST + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(manifest, f, indent=2, ensure_ascii=False)
-    os.replace(tmp, os.path.join(directory, MANIFEST))
+    write_json_atomic(os.path.join(directory, MANIFEST), manifest)
     return directory
 
 
