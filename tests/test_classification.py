@@ -202,7 +202,7 @@ def test_onecycle_accumulation_layerwise_decay_and_bf16(reviews, tokenizer):
     assert optimizer.gradient_accumulation_steps == 2
     multipliers = optimizer.lr_multipliers
     assert multipliers["transformer_layer_1/query/kernel"] == pytest.approx(0.8)
-    assert multipliers["word_embeddings/embeddings"] == pytest.approx(0.8 ** 3)
+    assert multipliers["embeddings/word_embeddings/embeddings"] == pytest.approx(0.8 ** 3)
     assert multipliers["classifier_head/kernel"] == 1.0
 
     keras.utils.set_random_seed(0)

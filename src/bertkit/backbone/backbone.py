@@ -12,7 +12,7 @@ import keras
 from keras import ops
 
 from bertkit.backbone.config import BertConfig
-from bertkit.backbone.layers import (Linear, PositionEmbedding, TransformerEncoderLayer, weight_initializer,
+from bertkit.backbone.layers import (BertEmbeddings, Linear, TransformerEncoderLayer, weight_initializer,
                                      weights_to_be_loaded)
 
 INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
@@ -66,19 +66,9 @@ class BertBackbone(keras.Model):
         init = weight_initializer(initializer_range)
 
         # === Layers === (locals: on torch, attributes can only be set after Model.__init__)
-        word_embeddings = keras.layers.Embedding(
-            vocab_size, hidden_size, embeddings_initializer=init, dtype=dtype,
-            name="word_embeddings")
-        segment_embeddings = keras.layers.Embedding(
-            type_vocab_size, hidden_size, embeddings_initializer=init, dtype=dtype,
-            name="segment_embeddings")
-        position_embeddings = PositionEmbedding(
-            max_position_embeddings, hidden_size, initializer_range, dtype=dtype,
-            name="position_embeddings")
-        embeddings_layer_norm = keras.layers.LayerNormalization(
-            epsilon=layer_norm_eps, dtype=dtype, name="embeddings_layer_norm")
-        embeddings_dropout = keras.layers.Dropout(
-            hidden_dropout, dtype=dtype, name="embeddings_dropout")
+        embeddings = BertEmbeddings(
+            vocab_size, hidden_size, max_position_embeddings, type_vocab_size, hidden_dropout,
+            layer_norm_eps, initializer_range, dtype=dtype, name="embeddings")
         transformer_layers = [
             TransformerEncoderLayer(
                 hidden_size, num_heads, intermediate_size, hidden_act=hidden_act,
@@ -95,10 +85,7 @@ class BertBackbone(keras.Model):
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         segment_ids = keras.Input(shape=(None,), dtype="int32", name="segment_ids")
         padding_mask = keras.Input(shape=(None,), dtype="int32", name="padding_mask")
-        x = word_embeddings(token_ids)
-        x = x + segment_embeddings(segment_ids)
-        x = x + position_embeddings(token_ids)
-        x = embeddings_dropout(embeddings_layer_norm(x))
+        x = embeddings(token_ids, segment_ids)
         for layer in transformer_layers:
             x = layer(x, padding_mask=padding_mask)
         pooled = pooler_dense(x[:, 0, :])
@@ -115,10 +102,7 @@ class BertBackbone(keras.Model):
         # The policy the layers were built with (a functional Model does not keep its own).
         self.layer_dtype_policy = keras.dtype_policies.get(dtype) if dtype is not None \
             else keras.dtype_policies.get(keras.config.dtype_policy())
-        self.word_embeddings = word_embeddings
-        self.segment_embeddings = segment_embeddings
-        self.position_embeddings = position_embeddings
-        self.embeddings_layer_norm = embeddings_layer_norm
+        self.embeddings = embeddings
         self.transformer_layers = transformer_layers
         self.pooler_dense = pooler_dense
 

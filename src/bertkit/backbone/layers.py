@@ -126,6 +126,67 @@ class PositionEmbedding(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
+class BertEmbeddings(keras.layers.Layer):
+    """Word + segment + position embeddings, then LayerNorm and dropout: ``(B, T) -> (B, T, H)``.
+
+    One layer rather than five graph nodes: the sub-layers run through their ``call`` directly,
+    which saves Keras' per-call bookkeeping on every forward pass.
+    """
+
+    def __init__(self, vocab_size: int, hidden_size: int, max_position_embeddings: int = 512,
+                 type_vocab_size: int = 2, hidden_dropout: float = 0.1,
+                 layer_norm_eps: float = 1e-12, initializer_range: float = 0.02,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.vocab_size = vocab_size
+        self.hidden_size = hidden_size
+        self.max_position_embeddings = max_position_embeddings
+        self.type_vocab_size = type_vocab_size
+        self.hidden_dropout = hidden_dropout
+        self.layer_norm_eps = layer_norm_eps
+        self.initializer_range = initializer_range
+        init = weight_initializer(initializer_range)
+        self.word_embeddings = keras.layers.Embedding(
+            vocab_size, hidden_size, embeddings_initializer=init, dtype=self.dtype_policy,
+            name="word_embeddings")
+        self.segment_embeddings = keras.layers.Embedding(
+            type_vocab_size, hidden_size, embeddings_initializer=init, dtype=self.dtype_policy,
+            name="segment_embeddings")
+        self.position_embeddings = PositionEmbedding(
+            max_position_embeddings, hidden_size, initializer_range, dtype=self.dtype_policy,
+            name="position_embeddings")
+        self.layer_norm = keras.layers.LayerNormalization(
+            epsilon=layer_norm_eps, dtype=self.dtype_policy, name="layer_norm")
+        self.dropout_layer = keras.layers.Dropout(hidden_dropout, dtype=self.dtype_policy)
+
+    def build(self, token_ids_shape, segment_ids_shape=None) -> None:
+        self.word_embeddings.build(token_ids_shape)
+        self.segment_embeddings.build(token_ids_shape)
+        self.position_embeddings.build(token_ids_shape)
+        self.layer_norm.build(tuple(token_ids_shape) + (self.hidden_size,))
+
+    def call(self, token_ids, segment_ids, training=None):
+        x = self.word_embeddings.call(token_ids)
+        x = x + self.segment_embeddings.call(segment_ids)
+        x = x + self.position_embeddings.call(token_ids)
+        x = self.layer_norm.call(x)
+        if training and self.hidden_dropout > 0:
+            x = self.dropout_layer.call(x, training=True)
+        return x
+
+    def compute_output_shape(self, token_ids_shape, segment_ids_shape=None):
+        return tuple(token_ids_shape) + (self.hidden_size,)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "vocab_size": self.vocab_size,
+                "hidden_size": self.hidden_size,
+                "max_position_embeddings": self.max_position_embeddings,
+                "type_vocab_size": self.type_vocab_size, "hidden_dropout": self.hidden_dropout,
+                "layer_norm_eps": self.layer_norm_eps,
+                "initializer_range": self.initializer_range}
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
 class TransformerEncoderLayer(keras.layers.Layer):
     """One post-LayerNorm transformer layer, as in BERT.
 
@@ -191,23 +252,32 @@ class TransformerEncoderLayer(keras.layers.Layer):
             big_negative = ops.cast(-1e9 if scores.dtype == "float32" else -3e4, scores.dtype)
             scores = ops.where(mask, scores, big_negative)
             probs = ops.softmax(ops.cast(scores, "float32"), axis=-1)
-            probs = self.attention_probs_dropout(ops.cast(probs, value.dtype), training=training)
+            probs = self.attention_probs_dropout.call(ops.cast(probs, value.dtype), training=True)
             return ops.einsum("bnts,bsnd->btnd", probs, value)
         return ops.dot_product_attention(query, key, value, mask=mask)
 
     def call(self, hidden, padding_mask, training=None):
+        # Sub-layers are run through their ``call`` directly: they were built in ``build`` and
+        # share this layer's dtype policy (its autocast scope is active here), and Keras'
+        # per-call bookkeeping on ~10 sub-layers per transformer layer costs more than the
+        # work itself on short inputs.
         batch, length = ops.shape(hidden)[0], ops.shape(hidden)[1]
         mask = ops.cast(padding_mask, "bool")[:, None, None, :]
-        query = self._split_heads(self.query_dense(hidden), batch, length)
-        key = self._split_heads(self.key_dense(hidden), batch, length)
-        value = self._split_heads(self.value_dense(hidden), batch, length)
+        query = self._split_heads(self.query_dense.call(hidden), batch, length)
+        key = self._split_heads(self.key_dense.call(hidden), batch, length)
+        value = self._split_heads(self.value_dense.call(hidden), batch, length)
         context = self._attention(query, key, value, mask, training)
         context = ops.reshape(context, (batch, length, self.hidden_size))
-        attended = self.hidden_dropout_layer(self.attention_output_dense(context), training=training)
-        hidden = self.attention_layer_norm(hidden + attended)
-        inner = self._activation(self.intermediate_dense(hidden))
-        out = self.hidden_dropout_layer(self.output_dense(inner), training=training)
-        return self.output_layer_norm(hidden + out)
+        attended = self._dropout(self.attention_output_dense.call(context), training)
+        hidden = self.attention_layer_norm.call(hidden + attended)
+        inner = self._activation(self.intermediate_dense.call(hidden))
+        out = self._dropout(self.output_dense.call(inner), training)
+        return self.output_layer_norm.call(hidden + out)
+
+    def _dropout(self, x, training):
+        if training and self.hidden_dropout > 0:
+            return self.hidden_dropout_layer.call(x, training=True)
+        return x
 
     def compute_output_shape(self, input_shape, *args, **kwargs):
         return input_shape

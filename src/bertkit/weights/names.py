@@ -34,13 +34,14 @@ def _layer_norm(path: str, google: str, hf: str) -> list[WeightName]:
 def weight_table(num_layers: int) -> list[WeightName]:
     """All weights of a `BertBackbone` with ``num_layers`` layers, in model order."""
     rows = [
-        WeightName("word_embeddings/embeddings", "bert/embeddings/word_embeddings",
+        WeightName("embeddings/word_embeddings/embeddings", "bert/embeddings/word_embeddings",
                    "embeddings.word_embeddings.weight"),
-        WeightName("segment_embeddings/embeddings", "bert/embeddings/token_type_embeddings",
+        WeightName("embeddings/segment_embeddings/embeddings",
+                   "bert/embeddings/token_type_embeddings",
                    "embeddings.token_type_embeddings.weight"),
-        WeightName("position_embeddings/embeddings", "bert/embeddings/position_embeddings",
-                   "embeddings.position_embeddings.weight"),
-        *_layer_norm("embeddings_layer_norm", "bert/embeddings/LayerNorm", "embeddings.LayerNorm"),
+        WeightName("embeddings/position_embeddings/embeddings",
+                   "bert/embeddings/position_embeddings", "embeddings.position_embeddings.weight"),
+        *_layer_norm("embeddings/layer_norm", "bert/embeddings/LayerNorm", "embeddings.LayerNorm"),
     ]
     for i in range(num_layers):
         keras_prefix = f"transformer_layer_{i}"
