@@ -149,14 +149,19 @@ class LayerwiseAdamW(keras.optimizers.AdamW):
 
 def create_optimizer(schedule: Any, *, weight_decay: float = 0.01,
                      gradient_accumulation_steps: int = 1, layerwise_decay: float | None = None,
-                     model: Any = None, clipnorm: float | None = 1.0) -> keras.optimizers.Optimizer:
+                     model: Any = None,
+                     global_clipnorm: float | None = 1.0) -> keras.optimizers.Optimizer:
     """AdamW for fine-tuning: no decay on LayerNorm/bias, accumulation and layer-wise LR optional.
+
+    Gradients are clipped to a global norm of 1.0, as Google's BERT (``clip_by_global_norm``)
+    and the transformers Trainer do (Keras' ``clipnorm`` would clip each tensor separately).
 
     ``schedule`` is a float or a Keras schedule counted in batches (with accumulation the
     schedule still advances once per batch). ``layerwise_decay`` (e.g. 0.9) needs ``model``.
     """
     kwargs: dict[str, Any] = dict(learning_rate=schedule, weight_decay=weight_decay,
-                                  beta_1=0.9, beta_2=0.999, epsilon=1e-6, clipnorm=clipnorm)
+                                  beta_1=0.9, beta_2=0.999, epsilon=1e-6,
+                                  global_clipnorm=global_clipnorm)
     if gradient_accumulation_steps > 1:
         kwargs["gradient_accumulation_steps"] = int(gradient_accumulation_steps)
     if layerwise_decay is not None:
