@@ -140,15 +140,11 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     import bertkit
-    from bertkit.evaluation import classification_report, plot_confusion_matrix
+    from bertkit.evaluation import plot_confusion_matrix
 
     predictor = bertkit.load_predictor(args.model, batch_size=args.batch_size)
     data = bertkit.load_examples(args.data, **_data_kwargs(args))
-    probs = predictor.predict_proba(data.texts, data.second_texts)
-    truth = predictor.label_map.encode(data.labels)
-    predicted = (probs >= predictor.threshold).astype(int) if predictor.label_map.multi_label \
-        else probs.argmax(1)
-    report = classification_report(truth, predicted, predictor.labels)
+    report = predictor.evaluate(data.texts, data.labels, data.second_texts)
     print(report)
     if args.plot:
         plot_confusion_matrix(report, args.plot)

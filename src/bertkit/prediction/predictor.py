@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from bertkit.data import LabelMap
 from bertkit.errors import CheckpointError, CheckpointNotFoundError
 from bertkit.prediction.saving import load_model_weights, save_model_weights
 from bertkit.tasks.classifier import TextClassifier
+
+if TYPE_CHECKING:
+    from bertkit.evaluation import ClassificationReport
 
 CONFIG_FILE = "predictor.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -109,6 +112,19 @@ class Predictor:
             return [[self.labels[j] for j in np.flatnonzero(row >= self.threshold)]
                     for row in probs]
         return [self.labels[j] for j in probs.argmax(1)]
+
+    def evaluate(self, texts: Sequence[str], labels: Sequence[Any],
+                 second_texts: Sequence[str] | None = None) -> "ClassificationReport":
+        """Accuracy, per-class precision/recall/F1 and the confusion matrix on labelled texts."""
+        from bertkit.evaluation import classification_report
+
+        probs = self.predict_proba(texts, second_texts)
+        truth = self.label_map.encode(labels)
+        if self.label_map.multi_label:
+            predicted = (probs >= self.threshold).astype(np.int64)
+        else:
+            predicted = probs.argmax(1)
+        return classification_report(truth, predicted, self.labels)
 
     # ---- saving ----------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import numpy as np
 from bertkit.data import LabelMap, StreamingBatches, StreamingExamples, TextBatches, TextExamples
 from bertkit.data import load_examples
 from bertkit.errors import BertkitError
-from bertkit.evaluation import ClassificationReport, classification_report, plot_confusion_matrix
+from bertkit.evaluation import ClassificationReport, plot_confusion_matrix
 from bertkit.prediction.predictor import Predictor
 from bertkit.tasks.classifier import TextClassifier
 from bertkit.training.checkpoint import TrainingCheckpoint, read_state, restore_state
@@ -329,14 +329,7 @@ class Learner:
         Prints the report and saves the confusion matrix as a PNG (``plot_path``).
         """
         data = self._eval_examples(data)
-        predictor = self.get_predictor()
-        probs = predictor.predict_proba(data.texts, data.second_texts)
-        truth = self.label_map.encode(data.labels)
-        if self.label_map.multi_label:
-            predicted = (probs >= predictor.threshold).astype(np.int64)
-        else:
-            predicted = probs.argmax(1)
-        report = classification_report(truth, predicted, self.label_map.names)
+        report = self.get_predictor().evaluate(data.texts, data.labels, data.second_texts)
         if print_report:
             print(report)
         if plot_path:
