@@ -693,6 +693,28 @@ def test_threads_with_different_max_len(zh):
     assert not errors
 
 
+@pytest.mark.parametrize("mode", ["wordpiece", "char"])
+def test_large_batches_split_over_threads_give_the_same_batch(zh, zh_char, monkeypatch, mode):
+    """Chunks encoded on threads and joined equal the batch encoded in one piece, row for row
+    (padding widths differ between chunks; texts that need the tokenizers fallback included)."""
+    tok = zh if mode == "wordpiece" else zh_char
+    texts = (["短", "今天天气不错", "Héllo wörld, naïve café!", "emoji 😀 and e\u0301 marks",
+              "", "BERT 模型 works 很好"] * 9)[:50]
+    texts[40] = "今天天气不错，我们去公园散步吧。" * 3  # only the last chunk is this wide
+    pairs = [t[::-1] for t in texts]
+    monkeypatch.setattr(tokenizer_module, "_MIN_TEXTS_PER_THREAD", 10**9)
+    whole = [tok.encode_batch(texts, max_len=24), tok.encode_batch(texts, pairs, max_len=24)]
+    monkeypatch.setattr(tokenizer_module, "_MIN_TEXTS_PER_THREAD", 7)
+    monkeypatch.setattr(tokenizer_module, "_available_cores", lambda: 3)
+    assert tokenizer_module._batch_workers(len(texts)) == 3
+    split = [tok.encode_batch(texts, max_len=24), tok.encode_batch(texts, pairs, max_len=24)]
+    for a, b in zip(whole, split):
+        for field_name in ("token_ids", "segment_ids", "padding_mask", "offsets", "lengths"):
+            np.testing.assert_array_equal(getattr(a, field_name), getattr(b, field_name))
+        for i in (0, 16, 17, 33, 34, 49):  # rows on both sides of each chunk boundary
+            assert a[i] == b[i]
+
+
 def test_tokenizer_module_imports_neither_keras_nor_torch():
     src = Path(tokenizer_module.__file__).parents[1]
     code = textwrap.dedent(

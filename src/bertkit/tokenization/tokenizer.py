@@ -55,10 +55,12 @@ from __future__ import annotations
 import functools
 import json
 import operator
+import os
 import re
 import threading
 import unicodedata
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -674,6 +676,57 @@ class _FastWordPiece:
 # --------------------------------------------------------------------------------------------
 
 
+_MIN_TEXTS_PER_THREAD = 2048
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _batch_workers(n_texts: int) -> int:
+    """Threads for a batch of ``n_texts``: one per core, at least 2,048 texts each."""
+    return max(1, min(_available_cores(), n_texts // _MIN_TEXTS_PER_THREAD))
+
+
+def _thread_pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(_available_cores(), thread_name_prefix="bertkit-tokenize")
+    return _POOL
+
+
+def _concatenate_batches(parts: list[BatchEncoding], pad_id: int) -> BatchEncoding:
+    """One batch from consecutive batches, padded to the longest row of all."""
+    width = max(p.token_ids.shape[1] for p in parts)
+
+    def padded(array: np.ndarray, value: int) -> np.ndarray:
+        extra = width - array.shape[1]
+        if not extra:
+            return array
+        pad = [(0, 0), (0, extra)] + [(0, 0)] * (array.ndim - 2)
+        return np.pad(array, pad, constant_values=value)
+
+    starts = np.cumsum([0] + [len(p) for p in parts])
+
+    def row(i: int) -> Encoding:
+        k = int(np.searchsorted(starts, i, side="right")) - 1
+        return parts[k][i - int(starts[k])]
+
+    return BatchEncoding(
+        np.concatenate([padded(p.token_ids, pad_id) for p in parts]),
+        np.concatenate([padded(p.segment_ids, 0) for p in parts]),
+        np.concatenate([padded(p.padding_mask, 0) for p in parts]),
+        np.concatenate([padded(p.offsets, 0) for p in parts]),
+        np.concatenate([p.lengths for p in parts]),
+        row,
+    )
+
+
+
 def _keep_counts(n1: int, n2: int | None, max_len: int | None, n_special: int) -> tuple[int, int]:
     """Tokens kept of a text (and its pair) to fit ``max_len``; LongestFirst for pairs."""
     if max_len is None:
@@ -1276,6 +1329,31 @@ class Tokenizer:
         max_len = self._check_max_len(max_len, pair)
         if self._mode == "tokenizer_json":
             return self._encode_batch_rust(firsts, seconds, max_len)
+        workers = _batch_workers(len(firsts))
+        if workers == 1:
+            return self._encode_batch_streams(firsts, seconds, max_len)
+        # Large batches: contiguous chunks on threads (numpy releases the GIL in most of the
+        # work), then one padded batch.
+        self._ensure_fast()
+        bounds = np.linspace(0, len(firsts), workers + 1).astype(int).tolist()
+        chunks = [(firsts[a:b], None if seconds is None else seconds[a:b])
+                  for a, b in zip(bounds[:-1], bounds[1:])]
+        parts = list(_thread_pool().map(
+            lambda chunk: self._encode_batch_streams(chunk[0], chunk[1], max_len), chunks))
+        return _concatenate_batches(parts, self.pad_id)
+
+    def _ensure_fast(self) -> None:
+        if self._mode == "wordpiece" and self._fast is None:
+            assert self._vocab is not None
+            self._fast = _FastWordPiece(
+                self._vocab, self.unk_id, self._lowercase, self.strip_accents  # type: ignore[arg-type]
+            )
+
+    def _encode_batch_streams(
+        self, firsts: list[str], seconds: list[str] | None, max_len: int | None
+    ) -> BatchEncoding:
+        """``encode_batch`` in this thread, through the flat token streams."""
+        pair = seconds is not None
         n = len(firsts)
         all_texts = firsts if seconds is None else firsts + seconds
         ids, starts, ends, counts = self._content_streams(all_texts)
@@ -1398,11 +1476,8 @@ class Tokenizer:
             text_start = np.cumsum(lens) - lens
             starts = (np.arange(cps.shape[0]) - np.repeat(text_start, lens)).astype(np.int32)
             return ids, starts, starts + 1, lens
-        if self._fast is None:
-            assert self._vocab is not None
-            self._fast = _FastWordPiece(
-                self._vocab, self.unk_id, self._lowercase, self.strip_accents  # type: ignore[arg-type]
-            )
+        self._ensure_fast()
+        assert self._fast is not None
         ids, starts, ends, counts, fallback = self._fast.tokenize(texts)
         if fallback.size == 0:
             return ids, starts, ends, counts

@@ -1,12 +1,12 @@
 """Learning-rate schedules and the optimizer for fine-tuning, composed rather than forked.
 
-``create_optimizer`` builds Keras' AdamW with
+``create_optimizer`` builds bertkit's ``AdamW`` (Keras' AdamW, fused on torch) with
 
 - a schedule (linear warmup then linear decay, or one-cycle),
 - no weight decay on LayerNorm weights and biases,
 - optional gradient accumulation (Keras' own ``gradient_accumulation_steps``),
 - optional layer-wise learning-rate decay (lower layers learn slower), applied as a
-  per-variable learning-rate multiplier by ``LayerwiseAdamW`` (scaling gradients would not do:
+  per-variable learning-rate multiplier (scaling gradients would not do:
   Adam's update ignores the gradient's scale).
 """
 
@@ -127,30 +127,97 @@ def layerwise_multipliers(variables: list[Any], num_layers: int, decay: float) -
 
 
 @keras.saving.register_keras_serializable(package="bertkit")
-class LayerwiseAdamW(keras.optimizers.AdamW):
-    """AdamW whose update of each variable is scaled by a per-variable multiplier.
+class AdamW(keras.optimizers.AdamW):
+    """Keras' AdamW with per-variable learning-rate multipliers and a fused update on torch.
 
-    Used for layer-wise learning-rate decay; everything else (schedule, weight decay exclusion,
-    gradient accumulation) is AdamW's own.
+    - ``lr_multipliers`` (variable path -> factor) scales each variable's learning rate, for
+      layer-wise learning-rate decay; variables not listed get 1.
+    - On the torch backend the whole step -- weight decay and the Adam update -- runs through
+      torch's fused AdamW kernel (one pass over the weights per group of equal decay and
+      multiplier), and global-norm clipping scales the gradients in place. Keras' generic path
+      runs about ten ``_foreach`` passes, four of them allocating a temporary as large as all
+      weights: on a CPU that was a quarter of a fine-tuning step (``benchmarks/
+      bench_train_step.py``). The maths is Keras' AdamW exactly (``tests/test_optimizer.py``
+      compares both paths); only torch's epsilon placement differs, and is rescaled.
+    - On other backends Keras' own implementation runs, with the multipliers applied.
+
+    Gradient accumulation, schedules, EMA and saving are Keras' own.
     """
 
     def __init__(self, *args: Any, lr_multipliers: dict[str, float] | None = None,
-                 **kwargs: Any) -> None:
+                 fused: bool | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lr_multipliers = dict(lr_multipliers or {})
+        if fused and keras.backend.backend() != "torch":
+            raise ValueError("fused=True needs the torch backend; leave it unset to use the "
+                             "fused update whenever the backend allows it.")
+        self.fused = keras.backend.backend() == "torch" if fused is None else bool(fused)
 
+    # ---- generic path (every backend)
     def update_step(self, gradient, variable, learning_rate):
         scale = self.lr_multipliers.get(variable.path, 1.0)
         return super().update_step(gradient, variable, ops.cast(learning_rate, "float32") * scale)
+
+    # ---- torch fast path
+    def _apply_weight_decay(self, variables):
+        if self.fused:
+            return  # folded into the fused update
+        return super()._apply_weight_decay(variables)
+
+    def _clip_gradients(self, grads):
+        if not (self.fused and self.global_clipnorm and not self.clipnorm):
+            return super()._clip_gradients(grads)
+        import torch
+
+        with torch.no_grad():
+            norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+            # Keras' clip_by_global_norm: scale = clip / max(norm, clip); NaN stays NaN.
+            scale = self.global_clipnorm / torch.maximum(norm, norm.new_tensor(
+                self.global_clipnorm))
+            grads = torch._foreach_mul(grads, scale)
+        return grads
+
+    def _backend_update_step(self, grads, trainable_variables, learning_rate):
+        if not self.fused:
+            return super()._backend_update_step(grads, trainable_variables, learning_rate)
+        import torch
+
+        with torch.no_grad():
+            lr = float(learning_rate.value if hasattr(learning_rate, "value")
+                       else learning_rate)
+            step = float(self.iterations) + 1.0  # counts updates, not accumulated batches
+            # Keras adds epsilon to sqrt(v); torch to sqrt(v / (1 - beta_2 ** t)).
+            eps = self.epsilon / (1.0 - self.beta_2 ** step) ** 0.5
+            groups: dict[tuple[float, float], list] = {}
+            for grad, variable in zip(grads, trainable_variables):
+                decay = self.weight_decay if (self.weight_decay and
+                                              self._use_weight_decay(variable)) else 0.0
+                scale = self.lr_multipliers.get(variable.path, 1.0)
+                groups.setdefault((float(decay), float(scale)), []).append((grad, variable))
+            for (decay, scale), pairs in groups.items():
+                index = [self._get_variable_index(v) for _, v in pairs]
+                step_tensor = torch.tensor(step)
+                torch._fused_adamw_(
+                    [v.value for _, v in pairs],
+                    [g.contiguous() for g, _ in pairs],
+                    [self._momentums[i].value for i in index],
+                    [self._velocities[i].value for i in index], [],
+                    [step_tensor] * len(pairs), amsgrad=False, lr=lr * scale,
+                    beta1=self.beta_1, beta2=self.beta_2, weight_decay=decay, eps=eps,
+                    maximize=False)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "lr_multipliers": self.lr_multipliers}
 
 
+LayerwiseAdamW = AdamW  # the name of session 1
+
+
 def create_optimizer(schedule: Any, *, weight_decay: float = 0.01,
                      gradient_accumulation_steps: int = 1, layerwise_decay: float | None = None,
                      model: Any = None,
-                     global_clipnorm: float | None = 1.0) -> keras.optimizers.Optimizer:
+                     global_clipnorm: float | None = 1.0,
+                     fused: bool | None = None) -> keras.optimizers.Optimizer:
     """AdamW for fine-tuning: no decay on LayerNorm/bias, accumulation and layer-wise LR optional.
 
     Gradients are clipped to a global norm of 1.0, as Google's BERT (``clip_by_global_norm``)
@@ -158,6 +225,7 @@ def create_optimizer(schedule: Any, *, weight_decay: float = 0.01,
 
     ``schedule`` is a float or a Keras schedule counted in batches (with accumulation the
     schedule still advances once per batch). ``layerwise_decay`` (e.g. 0.9) needs ``model``.
+    ``fused`` (default: on the torch backend) picks ``AdamW``'s fused update.
     """
     kwargs: dict[str, Any] = dict(learning_rate=schedule, weight_decay=weight_decay,
                                   beta_1=0.9, beta_2=0.999, epsilon=1e-6,
@@ -168,10 +236,8 @@ def create_optimizer(schedule: Any, *, weight_decay: float = 0.01,
         if model is None:
             raise ValueError("layerwise_decay needs the model, to know each weight's layer.")
         num_layers = model.backbone.bert_config.num_layers
-        optimizer: keras.optimizers.Optimizer = LayerwiseAdamW(
-            lr_multipliers=layerwise_multipliers(model.trainable_variables, num_layers,
-                                                 layerwise_decay), **kwargs)
-    else:
-        optimizer = keras.optimizers.AdamW(**kwargs)
+        kwargs["lr_multipliers"] = layerwise_multipliers(model.trainable_variables, num_layers,
+                                                         layerwise_decay)
+    optimizer = AdamW(fused=fused, **kwargs)
     optimizer.exclude_from_weight_decay(var_names=list(NO_DECAY_NAMES))
     return optimizer
