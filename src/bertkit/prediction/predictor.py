@@ -177,22 +177,56 @@ def read_predictor_config(directory: str) -> dict[str, Any]:
         raise CheckpointError(
             f"{path}: predictor format_version {version!r} is not supported; this bertkit reads "
             f"version {FORMAT_VERSION}. Upgrade bertkit (pip install -U bertkit) to load it.")
-    for key in ("labels", "encoder", "head", "tokenizer", "max_len"):
+    for key in ("encoder", "head", "tokenizer", "max_len"):
         if key not in config:
             raise CheckpointError(f"{path}: the config lacks {key!r}; the file is damaged.")
     return config
 
 
-def load_predictor(directory: str | os.PathLike, batch_size: int | None = None) -> Predictor:
-    """Load a predictor saved with `Predictor.save`, in any process and on any Keras backend."""
-    from bertkit.tokenization import Tokenizer
+#: task name in ``predictor.json`` -> function(directory, config, batch_size) -> predictor.
+#: Each task module registers its own loader with `register_predictor_loader`.
+_LOADERS: dict[str, Any] = {}
+
+
+def register_predictor_loader(task: str, loader: Any) -> None:
+    """Let `load_predictor` load predictors whose ``predictor.json`` says ``"task": task``."""
+    _LOADERS[task] = loader
+
+
+def backbone_from_predictor_config(directory: str, config: dict[str, Any]) -> BertBackbone:
+    """An encoder (weights not yet loaded) built from a saved predictor's config."""
+    return BertBackbone.from_bert_config(
+        BertConfig.from_dict(config["encoder"], source=os.path.join(directory, CONFIG_FILE)),
+        dtype=config["head"].get("dtype"), name="backbone", for_loading=True)
+
+
+def load_predictor(directory: str | os.PathLike, batch_size: int | None = None) -> Any:
+    """Load a predictor saved with ``.save``, in any process and on any Keras backend.
+
+    The kind of predictor (text classification, tagging, span extraction, ...) is read from
+    ``predictor.json``.
+    """
+    import bertkit.tasks  # noqa: F401  (the task modules register their loaders)
 
     directory = os.fspath(directory)
     config = read_predictor_config(directory)
+    task = config.get("task", "text_classification")
+    if task not in _LOADERS:
+        raise CheckpointError(
+            f"{os.path.join(directory, CONFIG_FILE)}: unknown task {task!r}; this bertkit "
+            f"loads {sorted(_LOADERS)}. Upgrade bertkit to load it.")
+    return _LOADERS[task](directory, config, batch_size)
+
+
+def _load_text_classification(directory: str, config: dict[str, Any],
+                              batch_size: int | None) -> Predictor:
+    from bertkit.tokenization import Tokenizer
+
+    if "labels" not in config:
+        raise CheckpointError(f"{os.path.join(directory, CONFIG_FILE)}: the config lacks "
+                              "'labels'; the file is damaged.")
     head = config["head"]
-    backbone = BertBackbone.from_bert_config(
-        BertConfig.from_dict(config["encoder"], source=os.path.join(directory, CONFIG_FILE)),
-        dtype=head.get("dtype"), name="backbone", for_loading=True)
+    backbone = backbone_from_predictor_config(directory, config)
     model = TextClassifier(backbone, num_classes=head["num_classes"], task=head["task"],
                            pooling=head["pooling"], dropout=head["dropout"])
     load_model_weights(model, os.path.join(directory, WEIGHTS_FILE))
@@ -201,3 +235,6 @@ def load_predictor(directory: str | os.PathLike, batch_size: int | None = None) 
                      max_len=config["max_len"],
                      batch_size=batch_size or config.get("batch_size", 64),
                      threshold=config.get("threshold", 0.5))
+
+
+register_predictor_loader("text_classification", _load_text_classification)
