@@ -2,7 +2,8 @@
 
     bertkit demo                            fine-tune MiniLM-L6 on movie-review sentences
     bertkit train --data F --model M --out DIR   fine-tune a classifier, save a predictor
-    bertkit predict --model DIR [TEXT ... | --file F]   labels as JSON lines
+    bertkit train-tagger --data F --model M --out DIR   fine-tune an entity tagger (NER)
+    bertkit predict --model DIR [TEXT ... | --file F | --pair A B]   labels/entities, JSON lines
     bertkit evaluate --model DIR --data F   accuracy, per-class report, confusion matrix
     bertkit info MODEL                      what a checkpoint holds, and whether it loads
     bertkit tokenize MODEL TEXT [TEXT2]     tokens, ids, segments and character offsets
@@ -112,6 +113,57 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train_tagger(args: argparse.Namespace) -> int:
+    from bertkit.tasks.tagging import TaggingLearner, load_tagged
+
+    reader = {"strict": not args.repair_tags}
+    examples = load_tagged(args.data, **({} if args.data.endswith((".jsonl", ".json"))
+                                          else reader))
+    if args.valid:
+        train = examples
+        valid = load_tagged(args.valid, **({} if args.valid.endswith((".jsonl", ".json"))
+                                            else reader))
+    else:
+        train, valid = examples.split(args.valid_fraction, seed=args.seed)
+    print(f"{len(train)} training and {len(valid)} validation texts; entity types "
+          f"{train.types}")
+    learner = TaggingLearner.for_tagging(
+        args.model, train, valid, scheme=args.scheme, head=args.head,
+        tokenizer_mode="char" if args.char else None,
+        dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
+        max_len=args.max_len, seed=args.seed, gradient_accumulation_steps=args.accumulate)
+    learner.fit(args.lr, args.epochs, schedule=args.schedule,
+                checkpoint_dir=os.path.join(args.out, "checkpoint"))
+    os.makedirs(args.out, exist_ok=True)
+    report = learner.validate()
+    learner.get_predictor().save(args.out)
+    with open(os.path.join(args.out, "validation.json"), "w", encoding="utf-8") as f:
+        json.dump(report.as_dict(), f, indent=2, ensure_ascii=False)
+    print(f"predictor saved to {args.out}")
+    return 0
+
+
+def _read_pairs(args: argparse.Namespace) -> tuple[list[str], list[str]] | None:
+    pairs = [tuple(p) for p in (args.pair or [])]
+    if args.pairs_file:
+        with open(args.pairs_file, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                parts = line.rstrip("\r\n").split("\t")
+                if len(parts) != 2:
+                    raise SystemExit(f"bertkit predict: {args.pairs_file} line {lineno}: "
+                                     f"expected two tab-separated texts, found {len(parts)} "
+                                     "field(s).")
+                pairs.append((parts[0], parts[1]))
+    if not pairs:
+        return None
+    if args.texts or args.file:
+        raise SystemExit("bertkit predict: give either texts (arguments, --file) or pairs "
+                         "(--pair, --pairs-file), not both.")
+    return [a for a, _ in pairs], [b for _, b in pairs]
+
+
 def _read_texts(args: argparse.Namespace) -> list[str]:
     texts = list(args.texts)
     if args.file:
@@ -126,12 +178,24 @@ def _read_texts(args: argparse.Namespace) -> list[str]:
 def _cmd_predict(args: argparse.Namespace) -> int:
     import bertkit
 
+    from bertkit.tasks.tagging import TaggingPredictor
+
     predictor = bertkit.load_predictor(args.model, batch_size=args.batch_size)
-    texts = _read_texts(args)
-    probs = predictor.predict_proba(texts)
-    labels = predictor.predict(texts)
-    for text, label, row in zip(texts, labels, probs):
-        print(json.dumps({"text": text, "label": label,
+    pairs = _read_pairs(args)
+    if isinstance(predictor, TaggingPredictor):
+        if pairs is not None:
+            raise SystemExit("bertkit predict: a tagging predictor takes single texts, not "
+                             "pairs.")
+        texts = _read_texts(args)
+        for text, entities in zip(texts, predictor.predict(texts)):
+            print(json.dumps({"text": text, "entities": entities}, ensure_ascii=False))
+        return 0
+    texts, seconds = pairs if pairs is not None else (_read_texts(args), None)
+    probs = predictor.predict_proba(texts, seconds)
+    labels = predictor.predict(texts, seconds)
+    for i, (text, label, row) in enumerate(zip(texts, labels, probs)):
+        record = {"text": text} if seconds is None else {"text": text, "second": seconds[i]}
+        print(json.dumps({**record, "label": label,
                           "probabilities": {n: round(float(p), 6)
                                             for n, p in zip(predictor.labels, row)}},
                          ensure_ascii=False))
@@ -142,7 +206,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     import bertkit
     from bertkit.evaluation import plot_confusion_matrix
 
+    from bertkit.tasks.tagging import TaggingPredictor, load_tagged
+
     predictor = bertkit.load_predictor(args.model, batch_size=args.batch_size)
+    if isinstance(predictor, TaggingPredictor):
+        entity_report = predictor.evaluate(load_tagged(args.data))
+        print(entity_report)
+        return 0
     data = bertkit.load_examples(args.data, **_data_kwargs(args))
     report = predictor.evaluate(data.texts, data.labels, data.second_texts)
     print(report)
@@ -228,16 +298,50 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_options(train)
     train.set_defaults(func=_cmd_train)
 
-    predict = sub.add_parser("predict", help="predict labels (JSON lines on stdout)")
+    tagger = sub.add_parser("train-tagger",
+                            help="fine-tune an entity tagger (NER) and save a predictor")
+    tagger.add_argument("--data", required=True,
+                        help="char-tag column file (BIO/BMES, e.g. MSRA) or JSON lines "
+                             '{"text", "entities": [{"start", "end", "type"}]}')
+    tagger.add_argument("--valid", default=None, help="validation data (default: split --data)")
+    tagger.add_argument("--valid-fraction", type=float, default=0.1)
+    tagger.add_argument("--model", required=True,
+                        help="pretrained encoder: directory, checkpoint or preset name")
+    tagger.add_argument("--out", required=True, help="directory for the predictor")
+    tagger.add_argument("--head", choices=("crf", "softmax"), default="crf")
+    tagger.add_argument("--scheme", choices=("BIO", "BMES"), default="BIO")
+    tagger.add_argument("--char", action="store_true",
+                        help="character mode: one token per character (Chinese, BERT vocab)")
+    tagger.add_argument("--repair-tags", action="store_true",
+                        help="repair ill-formed tag sequences in char-tag files instead of "
+                             "stopping (a stray I-/M-/E- tag begins an entity)")
+    tagger.add_argument("--epochs", type=int, default=2)
+    tagger.add_argument("--lr", type=float, default=5e-5)
+    tagger.add_argument("--schedule", choices=("linear", "onecycle", "constant"),
+                        default="linear")
+    tagger.add_argument("--max-len", type=int, default=128)
+    tagger.add_argument("--batch-size", type=int, default=32)
+    tagger.add_argument("--accumulate", type=int, default=1, help="gradient accumulation steps")
+    tagger.add_argument("--bf16", action="store_true", help="mixed bfloat16 precision")
+    tagger.add_argument("--seed", type=int, default=0)
+    tagger.set_defaults(func=_cmd_train_tagger)
+
+    predict = sub.add_parser(
+        "predict", help="predict labels, or entities for a tagger (JSON lines on stdout)")
     predict.add_argument("--model", required=True, help="a saved predictor directory")
     predict.add_argument("texts", nargs="*")
     predict.add_argument("--file", default=None, help="one text per line")
+    predict.add_argument("--pair", nargs=2, action="append", metavar=("TEXT", "SECOND"),
+                         help="a text pair for a pair classifier (repeatable)")
+    predict.add_argument("--pairs-file", default=None,
+                         help="text pairs, one per line, tab-separated")
     predict.add_argument("--batch-size", type=int, default=None)
     predict.set_defaults(func=_cmd_predict)
 
     evaluate = sub.add_parser("evaluate", help="evaluate a saved predictor on labelled data")
     evaluate.add_argument("--model", required=True)
-    evaluate.add_argument("--data", required=True)
+    evaluate.add_argument("--data", required=True,
+                          help="labelled texts; for a tagger, a char-tag or JSON-lines file")
     evaluate.add_argument("--plot", default=None, help="save the confusion matrix PNG here")
     evaluate.add_argument("--batch-size", type=int, default=None)
     _add_data_options(evaluate)

@@ -1,5 +1,6 @@
 """Task models: heads on a shared `BertBackbone`."""
 
 from bertkit.tasks.classifier import TASK_TYPES, TextClassifier
+from bertkit.tasks.tagging import TokenTagger  # noqa: E402  (registers the tagging predictor)
 
-__all__ = ["TASK_TYPES", "TextClassifier"]
+__all__ = ["TASK_TYPES", "TextClassifier", "TokenTagger"]
