@@ -14,9 +14,67 @@ from bertkit.tasks.tagging.schemes import TagScheme
 _ENCODE_CHUNK = 2048
 
 
-def encode_texts(tokenizer: Any, texts: list[str], max_len: int
+class CharSplitter:
+    """One token per non-space character, for any vocabulary (WordPiece or SentencePiece).
+
+    Each character is tokenized on its own (so the tokenizer's normalisation applies: full-width
+    ``！`` -> ``!``) and its piece looked up without a word-start marker (``▁北`` -> ``北``)
+    where the vocabulary has one. Whitespace gets no token. This is keras-bert's character
+    recipe for models whose tokenizer merges characters (e5/XLM-R pieces like ``建设``), so
+    that entity boundaries always fall between tokens.
+    """
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+        self._ids: dict[str, int | None] = {}
+
+    def char_id(self, char: str) -> int | None:
+        if char not in self._ids:
+            if char.isspace():
+                self._ids[char] = None
+            else:
+                pieces = [p for p in self.tokenizer.tokenize(char) if p not in ("▁", "")]
+                best = None
+                if pieces:
+                    bare = pieces[-1].lstrip("▁")
+                    best = self.tokenizer.token_to_id(bare)
+                    if best is None:
+                        best = self.tokenizer.token_to_id(pieces[-1])
+                if best is None:
+                    best = self.tokenizer.unk_id
+                self._ids[char] = best
+        return self._ids[char]
+
+    def encode(self, text: str, max_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ids, offsets = [self.tokenizer.cls_id], [(0, 0)]
+        for i, char in enumerate(text):
+            if len(ids) >= max_len - 1:
+                break
+            token = self.char_id(char)
+            if token is not None:
+                ids.append(token)
+                offsets.append((i, i + 1))
+        ids.append(self.tokenizer.sep_id)
+        offsets.append((0, 0))
+        offsets_arr = np.array(offsets, np.int64)
+        labelled = offsets_arr[:, 1] > offsets_arr[:, 0]
+        return np.array(ids, np.int32), offsets_arr, labelled
+
+    def vocabulary(self, texts: list[str]) -> set[int]:
+        """The token ids ``texts`` use in this mode (to keep when pruning a vocabulary)."""
+        return {i for text in texts for c in set(text) for i in [self.char_id(c)]
+                if i is not None}
+
+
+def encode_texts(tokenizer: Any, texts: list[str], max_len: int, split_chars: bool = False
                  ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Per text: ``(token_ids, offsets (T, 2), labelled (T,))``, unpadded."""
+    """Per text: ``(token_ids, offsets (T, 2), labelled (T,))``, unpadded.
+
+    ``split_chars``: one token per character (`CharSplitter`) instead of the tokenizer's pieces.
+    """
+    if split_chars:
+        splitter = CharSplitter(tokenizer)
+        return [splitter.encode(text, max_len) for text in texts]
     rows = []
     for start in range(0, len(texts), _ENCODE_CHUNK):
         batch = tokenizer.encode_batch(texts[start:start + _ENCODE_CHUNK], max_len=max_len)
@@ -41,11 +99,11 @@ class TaggingBatches(keras.utils.PyDataset):
 
     def __init__(self, examples: TaggedExamples, tokenizer: Any, scheme: TagScheme, *,
                  batch_size: int = 32, max_len: int = 128, shuffle: bool = True,
-                 seed: int = 0, pad_id: int | None = None) -> None:
+                 seed: int = 0, pad_id: int | None = None, split_chars: bool = False) -> None:
         super().__init__()
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
         self.pad_id = tokenizer.pad_id if pad_id is None else pad_id
-        self.rows = encode_texts(tokenizer, examples.texts, max_len)
+        self.rows = encode_texts(tokenizer, examples.texts, max_len, split_chars)
         self.tags = []
         self.dropped_entities = 0
         for i, (_, offsets, labelled) in enumerate(self.rows):

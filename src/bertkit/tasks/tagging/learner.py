@@ -31,13 +31,16 @@ class TaggingLearner(BaseLearner):
             ``(text, [(start, end, type), ...])`` pairs.
         scheme: the `TagScheme` (tags of each type); built from the training types (BIO) if
             None.
+        split_chars: one token per character with any vocabulary (e.g. e5/XLM-R on Chinese,
+            whose pieces span several characters and so cut through entity boundaries).
         Other arguments as `BaseLearner` (batch_size, max_len, seed, ...).
     """
 
     def __init__(self, model: TokenTagger, tokenizer: Any, train_data: Any,
                  valid_data: Any = None, *, scheme: TagScheme | None = None,
-                 **kwargs: Any) -> None:
+                 split_chars: bool = False, **kwargs: Any) -> None:
         super().__init__(model, tokenizer, **kwargs)
+        self.split_chars = split_chars
         self.train_data = load_tagged(train_data)
         self.valid_data = load_tagged(valid_data) if valid_data is not None else None
         self.scheme = scheme or TagScheme("BIO", self.train_data.types)
@@ -59,6 +62,7 @@ class TaggingLearner(BaseLearner):
     @classmethod
     def for_tagging(cls, model_path: str, train_data: Any, valid_data: Any = None, *,
                     scheme: str = "BIO", head: str = "crf", tokenizer_mode: str | None = None,
+                    split_chars: bool = False,
                     dropout: float = 0.1, crf_lr_multiplier: float = 1000.0, dtype: Any = None,
                     **kwargs: Any) -> "TaggingLearner":
         """Load a pretrained encoder and its tokenizer and put a tagging head on it.
@@ -75,7 +79,8 @@ class TaggingLearner(BaseLearner):
         model = TokenTagger(load_backbone(model_path, dtype=dtype), tag_scheme.num_tags,
                             head=head, dropout=dropout, crf_lr_multiplier=crf_lr_multiplier,
                             name="token_tagger")
-        return cls(model, tokenizer, train, valid_data, scheme=tag_scheme, **kwargs)
+        return cls(model, tokenizer, train, valid_data, scheme=tag_scheme,
+                   split_chars=split_chars, **kwargs)
 
     def _batches(self, data: Any, training: bool) -> _FitBatches:
         key = id(data)
@@ -83,7 +88,8 @@ class TaggingLearner(BaseLearner):
             batches = TaggingBatches(
                 data, self.tokenizer, self.scheme,
                 batch_size=self.batch_size if training else self.eval_batch_size,
-                max_len=self.max_len, shuffle=training, seed=self.seed)
+                max_len=self.max_len, shuffle=training, seed=self.seed,
+                split_chars=self.split_chars)
             if batches.dropped_entities:
                 print(f"note: {batches.dropped_entities} entities fall beyond max_len="
                       f"{self.max_len} tokens or share a token with another entity; they are "
@@ -105,7 +111,8 @@ class TaggingLearner(BaseLearner):
     def get_predictor(self, batch_size: int | None = None) -> TaggingPredictor:
         """A `TaggingPredictor` sharing this learner's model (``.save(directory)`` it)."""
         return TaggingPredictor(self.model, self.tokenizer, self.scheme, max_len=self.max_len,
-                                batch_size=batch_size or self.eval_batch_size)
+                                batch_size=batch_size or self.eval_batch_size,
+                                split_chars=self.split_chars)
 
 
 __all__ = ["TaggingLearner", "TaggedExamples"]

@@ -38,15 +38,17 @@ class TaggingPredictor:
     >>> tagger.save("ner"); bertkit.load_predictor("ner")         # doctest: +SKIP
 
     Texts longer than ``max_len`` tokens are cut: entities are found in the first part only.
+    ``split_chars=True``: one token per character for any vocabulary (see `CharSplitter`).
     """
 
     def __init__(self, model: TokenTagger, tokenizer: Any, scheme: TagScheme,
-                 max_len: int = 128, batch_size: int = 64) -> None:
+                 max_len: int = 128, batch_size: int = 64, split_chars: bool = False) -> None:
         if scheme.num_tags != model.num_tags:
             raise ValueError(f"the scheme has {scheme.num_tags} tags but the model "
                              f"{model.num_tags}.")
         self.model, self.tokenizer, self.scheme = model, tokenizer, scheme
         self.max_len, self.batch_size = max_len, batch_size
+        self.split_chars = split_chars
 
     @property
     def types(self) -> list[str]:
@@ -57,7 +59,7 @@ class TaggingPredictor:
         if isinstance(texts, str):
             raise TypeError("predict takes a list of texts; wrap a single text in a list.")
         texts = list(texts)
-        rows = encode_texts(self.tokenizer, texts, self.max_len)
+        rows = encode_texts(self.tokenizer, texts, self.max_len, self.split_chars)
         order = np.argsort([-len(r[0]) for r in rows], kind="stable")
         out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
         for start in range(0, len(texts), self.batch_size):
@@ -100,7 +102,8 @@ class TaggingPredictor:
         return {
             "format": FORMAT, "format_version": FORMAT_VERSION, "bertkit_version": __version__,
             "task": TASK, "scheme": self.scheme.to_dict(), "max_len": self.max_len,
-            "batch_size": self.batch_size, "tokenizer": self.tokenizer.get_config(),
+            "batch_size": self.batch_size, "split_chars": self.split_chars,
+            "tokenizer": self.tokenizer.get_config(),
             "encoder": backbone.bert_config.to_dict(),
             "head": {"num_tags": self.model.num_tags, "head": self.model.head,
                      "dropout": self.model.dropout,
@@ -132,7 +135,8 @@ def _load_tagging(directory: str, config: dict[str, Any],
     load_model_weights(model, os.path.join(directory, WEIGHTS_FILE))
     return TaggingPredictor(model, Tokenizer.from_directory(directory),
                             TagScheme.from_dict(config["scheme"]), max_len=config["max_len"],
-                            batch_size=batch_size or config.get("batch_size", 64))
+                            batch_size=batch_size or config.get("batch_size", 64),
+                            split_chars=bool(config.get("split_chars", False)))
 
 
 register_predictor_loader(TASK, _load_tagging)
