@@ -178,6 +178,7 @@ def _read_texts(args: argparse.Namespace) -> list[str]:
 def _cmd_predict(args: argparse.Namespace) -> int:
     import bertkit
 
+    from bertkit.tasks.regression import RegressionPredictor
     from bertkit.tasks.tagging import TaggingPredictor
 
     predictor = bertkit.load_predictor(args.model, batch_size=args.batch_size)
@@ -191,6 +192,11 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             print(json.dumps({"text": text, "entities": entities}, ensure_ascii=False))
         return 0
     texts, seconds = pairs if pairs is not None else (_read_texts(args), None)
+    if isinstance(predictor, RegressionPredictor):
+        for i, (text, score) in enumerate(zip(texts, predictor.predict(texts, seconds))):
+            record = {"text": text} if seconds is None else {"text": text, "second": seconds[i]}
+            print(json.dumps({**record, "score": round(float(score), 6)}, ensure_ascii=False))
+        return 0
     probs = predictor.predict_proba(texts, seconds)
     labels = predictor.predict(texts, seconds)
     for i, (text, label, row) in enumerate(zip(texts, labels, probs)):
