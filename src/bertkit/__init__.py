@@ -32,6 +32,10 @@ from bertkit.data import LabelMap, StreamingExamples, TextExamples, load_example
 from bertkit.tasks import TextClassifier  # noqa: E402
 from bertkit.prediction import Predictor, load_predictor  # noqa: E402
 from bertkit.training.learner import Learner  # noqa: E402
+from bertkit.tasks.tagging import TaggedExamples, TaggingPredictor, TokenTagger  # noqa: E402
+from bertkit.tasks.tagging.learner import TaggingLearner  # noqa: E402
+from bertkit.tasks.regression import RegressionPredictor, TextRegressor  # noqa: E402
+from bertkit.tasks.regression.learner import RegressionLearner  # noqa: E402
 from bertkit import presets  # noqa: E402,F401  (bertkit.presets.resolve_model_path)
 from bertkit.weights.huggingface import export_huggingface  # noqa: E402
 from bertkit.weights.tf_checkpoint import TFCheckpointReader, read_tf_checkpoint  # noqa: E402
@@ -40,6 +44,8 @@ __all__ = [
     "BertBackbone", "BertConfig", "Tokenizer", "TFCheckpointReader",
     "TextExamples", "StreamingExamples", "LabelMap", "load_examples",
     "TextClassifier", "Learner", "Predictor", "load_predictor",
+    "TokenTagger", "TaggingLearner", "TaggingPredictor", "TaggedExamples",
+    "TextRegressor", "RegressionLearner", "RegressionPredictor",
     "load_backbone", "load_tokenizer", "save_backbone", "export_huggingface", "detect_format",
     "read_tf_checkpoint",
     "BertkitError", "CheckpointError", "CheckpointNotFoundError", "ConfigError", "TokenizerError",

@@ -129,7 +129,7 @@ def _cmd_train_tagger(args: argparse.Namespace) -> int:
           f"{train.types}")
     learner = TaggingLearner.for_tagging(
         args.model, train, valid, scheme=args.scheme, head=args.head,
-        tokenizer_mode="char" if args.char else None,
+        tokenizer_mode="char" if args.char else None, split_chars=args.split_chars,
         dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
         max_len=args.max_len, seed=args.seed, gradient_accumulation_steps=args.accumulate)
     learner.fit(args.lr, args.epochs, schedule=args.schedule,
@@ -318,6 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     tagger.add_argument("--scheme", choices=("BIO", "BMES"), default="BIO")
     tagger.add_argument("--char", action="store_true",
                         help="character mode: one token per character (Chinese, BERT vocab)")
+    tagger.add_argument("--split-chars", action="store_true",
+                        help="one token per character with any vocabulary (e.g. e5/XLM-R on "
+                             "Chinese, whose pieces span several characters)")
     tagger.add_argument("--repair-tags", action="store_true",
                         help="repair ill-formed tag sequences in char-tag files instead of "
                              "stopping (a stray I-/M-/E- tag begins an entity)")

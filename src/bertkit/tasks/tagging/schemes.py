@@ -9,7 +9,7 @@ one-element entity. Both use ``O`` outside entities.
 >>> scheme.spans_to_tags([(0, 2, "LOC"), (3, 4, "PER")], 5)
 ['B-LOC', 'E-LOC', 'O', 'S-PER', 'O']
 >>> scheme.tags_to_spans(['B-LOC', 'E-LOC', 'O', 'S-PER', 'O'])
-[(0, 2, 'LOC'), (3, 4, 'PER')]
+[Span(start=0, end=2, type='LOC'), Span(start=3, end=4, type='PER')]
 """
 
 from __future__ import annotations
