@@ -8,3 +8,4 @@ __all__ = ["TASK_TYPES", "TextClassifier", "SpanExtractor", "RelationExtractor"]
 
 # The predictors of these tasks register their loaders with `bertkit.load_predictor`.
 import bertkit.prediction.span_predictor  # noqa: E402,F401
+import bertkit.prediction.relation_predictor  # noqa: E402,F401
