@@ -19,7 +19,7 @@ _WINDOW = 50
 class PointerBatches:
     """Batches of examples ``0..n-1`` with token lengths ``lengths``.
 
-    >>> batches = PointerBatches([5, 3, 9, 4], lambda idx, epoch: (list(idx), epoch),
+    >>> batches = PointerBatches([5, 3, 9, 4], lambda idx, epoch: (idx.tolist(), epoch),
     ...                          batch_size=2, shuffle=False)
     >>> len(batches), batches[0]
     (2, ([0, 1], 0))
