@@ -88,10 +88,13 @@ def read_bmes(path: str | Path) -> list[tuple[str, list[tuple[int, int, str]]]]:
 
 
 def msra_span_examples(split: str = "train", limit: int | None = None, seed: int = 0,
-                       types: tuple[str, ...] = ("PER", "LOC", "ORG")) -> ExtractionExamples:
+                       types: tuple[str, ...] = ("PER", "LOC", "ORG"),
+                       no_answer_ratio: float | None = None) -> ExtractionExamples:
     """Span-extraction examples from MSRA NER: one per (sentence, entity type).
 
     ``limit``: use this many sentences, drawn at random (seeded) from the split.
+    ``no_answer_ratio``: keep at most this many "no answer" examples per answered one (drawn
+    at random, seeded); about three quarters of all examples have no answer otherwise.
     """
     sentences = read_bmes(msra_file(split))
     if limit is not None and limit < len(sentences):
@@ -102,4 +105,11 @@ def msra_span_examples(split: str = "train", limit: int | None = None, seed: int
             spans = [(s, e) for s, e, k in entities if k == kind]
             out.append(SpanExample(QUERIES[kind], text, spans,
                                    where=f"MSRA {split} sentence {number} ({kind})"))
+    if no_answer_ratio is not None:
+        answered = [i for i, e in enumerate(out) if e.answers]
+        empty = [i for i, e in enumerate(out) if not e.answers]
+        keep = int(no_answer_ratio * len(answered))
+        if keep < len(empty):
+            empty = random.Random(seed + 1).sample(empty, keep)
+        out = ExtractionExamples(out[i] for i in sorted(answered + empty))
     return out
