@@ -4,6 +4,11 @@ decoding on hand-made logits, learning a generated set, saving, CLI."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -169,6 +174,27 @@ def test_saved_relation_predictor_and_cli(trained, tmp_path, capsys):
     assert main(["evaluate", "--model", str(tmp_path / "rel"), "--data",
                  str(tmp_path / "gold.jsonl")]) == 0
     assert json.loads(capsys.readouterr().out) == predictor.evaluate(records)
+
+    pytest.importorskip("jax")
+    script = textwrap.dedent("""
+        import json, sys, keras, bertkit
+        assert keras.backend.backend() == "jax"
+        p = bertkit.load_predictor(sys.argv[1])
+        records = json.loads(sys.argv[2])
+        triples = p.predict([r["text"] for r in records])
+        learner = bertkit.RelationLearner(p.model, p.tokenizer, records, batch_size=4, max_len=48)
+        loss = learner.fit(1e-4, epochs=1, schedule="constant", verbose=0)["loss"][-1]
+        assert loss == loss and loss < 1e6, loss  # a finite training step on JAX
+        print(json.dumps(triples, ensure_ascii=False))
+    """)
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
+           "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "rel"),
+                          json.dumps(records[:4], ensure_ascii=False)],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == predictor.predict(texts[:4])
 
 
 def test_cli_train_relation(tmp_path, capsys):

@@ -207,8 +207,13 @@ def test_saved_span_predictor_cli_and_jax(trained, tmp_path, capsys):
         import json, sys, keras, bertkit
         assert keras.backend.backend() == "jax"
         p = bertkit.load_predictor(sys.argv[1])
-        print(json.dumps(p.predict(json.loads(sys.argv[2]), json.loads(sys.argv[3])),
-                         ensure_ascii=False))
+        queries, texts = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+        answers = p.predict(queries, texts)
+        examples = [{"query": q, "text": t, "answers": []} for q, t in zip(queries, texts)]
+        learner = bertkit.SpanLearner(p.model, p.tokenizer, examples, batch_size=4, max_len=64)
+        loss = learner.fit(1e-4, epochs=1, schedule="constant", verbose=0)["loss"][-1]
+        assert loss == loss and loss < 1e6, loss  # a finite training step on JAX
+        print(json.dumps(answers, ensure_ascii=False))
     """)
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
            "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
