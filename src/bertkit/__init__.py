@@ -29,9 +29,12 @@ from bertkit.errors import (  # noqa: E402
 from bertkit.pretrained import detect_format, load_backbone, load_tokenizer, save_backbone  # noqa: E402
 from bertkit.tokenization import Tokenizer  # noqa: E402
 from bertkit.data import LabelMap, StreamingExamples, TextExamples, load_examples  # noqa: E402
-from bertkit.tasks import TextClassifier  # noqa: E402
+from bertkit.tasks import RelationExtractor, SpanExtractor, TextClassifier  # noqa: E402
 from bertkit.prediction import Predictor, load_predictor  # noqa: E402
 from bertkit.training.learner import Learner  # noqa: E402
+from bertkit.training.span_learner import SpanLearner  # noqa: E402
+from bertkit.training.relation_learner import RelationLearner  # noqa: E402
+from bertkit.data.extraction import load_relation_examples, load_span_examples  # noqa: E402
 from bertkit import presets  # noqa: E402,F401  (bertkit.presets.resolve_model_path)
 from bertkit.weights.huggingface import export_huggingface  # noqa: E402
 from bertkit.weights.tf_checkpoint import TFCheckpointReader, read_tf_checkpoint  # noqa: E402
@@ -40,6 +43,8 @@ __all__ = [
     "BertBackbone", "BertConfig", "Tokenizer", "TFCheckpointReader",
     "TextExamples", "StreamingExamples", "LabelMap", "load_examples",
     "TextClassifier", "Learner", "Predictor", "load_predictor",
+    "SpanExtractor", "SpanLearner", "load_span_examples",
+    "RelationExtractor", "RelationLearner", "load_relation_examples",
     "load_backbone", "load_tokenizer", "save_backbone", "export_huggingface", "detect_format",
     "read_tf_checkpoint",
     "BertkitError", "CheckpointError", "CheckpointNotFoundError", "ConfigError", "TokenizerError",

@@ -2,6 +2,8 @@
 
     bertkit demo                            fine-tune MiniLM-L6 on movie-review sentences
     bertkit train --data F --model M --out DIR   fine-tune a classifier, save a predictor
+    bertkit train-span --data F --model M --out DIR      span extraction (query + text -> answer)
+    bertkit train-relation --data F --model M --out DIR  (subject, predicate, object) triples
     bertkit predict --model DIR [TEXT ... | --file F]   labels as JSON lines
     bertkit evaluate --model DIR --data F   accuracy, per-class report, confusion matrix
     bertkit info MODEL                      what a checkpoint holds, and whether it loads
@@ -127,6 +129,10 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     import bertkit
 
     predictor = bertkit.load_predictor(args.model, batch_size=args.batch_size)
+    if getattr(predictor, "task", "text_classification") != "text_classification":
+        from bertkit.cli_extraction import predict_extraction
+
+        return predict_extraction(args, predictor)
     texts = _read_texts(args)
     probs = predictor.predict_proba(texts)
     labels = predictor.predict(texts)
@@ -143,6 +149,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from bertkit.evaluation import plot_confusion_matrix
 
     predictor = bertkit.load_predictor(args.model, batch_size=args.batch_size)
+    if getattr(predictor, "task", "text_classification") != "text_classification":
+        from bertkit.cli_extraction import evaluate_extraction
+
+        return evaluate_extraction(args, predictor)
     data = bertkit.load_examples(args.data, **_data_kwargs(args))
     report = predictor.evaluate(data.texts, data.labels, data.second_texts)
     print(report)
@@ -228,11 +238,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_options(train)
     train.set_defaults(func=_cmd_train)
 
+    from bertkit.cli_extraction import add_extraction_commands
+
+    add_extraction_commands(sub)
+
     predict = sub.add_parser("predict", help="predict labels (JSON lines on stdout)")
     predict.add_argument("--model", required=True, help="a saved predictor directory")
     predict.add_argument("texts", nargs="*")
     predict.add_argument("--file", default=None, help="one text per line")
     predict.add_argument("--batch-size", type=int, default=None)
+    predict.add_argument("--query", default=None,
+                         help="span predictors: the query asked of every text")
     predict.set_defaults(func=_cmd_predict)
 
     evaluate = sub.add_parser("evaluate", help="evaluate a saved predictor on labelled data")
