@@ -28,7 +28,8 @@ from bertkit.errors import (  # noqa: E402
     BertkitError, CheckpointError, CheckpointNotFoundError, ConfigError, TokenizerError)
 from bertkit.pretrained import detect_format, load_backbone, load_tokenizer, save_backbone  # noqa: E402
 from bertkit.tokenization import Tokenizer  # noqa: E402
-from bertkit.data import LabelMap, StreamingExamples, TextExamples, load_examples  # noqa: E402
+from bertkit.data import (  # noqa: E402
+    LabelMap, MultiHeadExamples, StreamingExamples, TextExamples, load_examples)
 from bertkit.tasks import MultiHeadClassifier, TextClassifier  # noqa: E402
 from bertkit.prediction import Predictor, load_predictor  # noqa: E402
 from bertkit.prediction.multi_head import MultiHeadPredictor  # noqa: E402
@@ -42,7 +43,7 @@ __all__ = [
     "BertBackbone", "BertConfig", "Tokenizer", "TFCheckpointReader",
     "TextExamples", "StreamingExamples", "LabelMap", "load_examples",
     "TextClassifier", "Learner", "Predictor", "load_predictor",
-    "MultiHeadClassifier", "MultiHeadLearner", "MultiHeadPredictor",
+    "MultiHeadExamples", "MultiHeadClassifier", "MultiHeadLearner", "MultiHeadPredictor",
     "load_backbone", "load_tokenizer", "save_backbone", "export_huggingface", "detect_format",
     "read_tf_checkpoint",
     "BertkitError", "CheckpointError", "CheckpointNotFoundError", "ConfigError", "TokenizerError",

@@ -216,6 +216,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     predictor = bertkit.load_predictor(args.model, batch_size=args.batch_size)
     multi = isinstance(predictor, bertkit.MultiHeadPredictor)
+    if args.label_columns and not multi:
+        raise bertkit.BertkitError(
+            f"{args.model} is a single-head predictor; --label-columns is for multi-head ones "
+            "(use --label-column).")
     data = bertkit.load_examples(
         args.data, **_data_kwargs(args, predictor.heads if multi else None))
     report = predictor.evaluate(data.texts, data.labels, data.second_texts)

@@ -15,7 +15,7 @@
 {'topic': 2, 'sentiment': 2}
 >>> maps = ex.label_maps()
 >>> encode_targets(ex.labels, maps)["sentiment"].tolist()
-[-1, 1, 0]
+[-1, 0, 1]
 """
 
 from __future__ import annotations
