@@ -1,11 +1,15 @@
 """Task models: heads on a shared `BertBackbone`."""
 
 from bertkit.tasks.classifier import TASK_TYPES, TextClassifier
+from bertkit.tasks.hierarchy import Hierarchy
+from bertkit.tasks.multi_head import MultiHeadClassifier
 from bertkit.tasks.relation_extraction import RelationExtractor
 from bertkit.tasks.span_extraction import SpanExtractor
 
-__all__ = ["TASK_TYPES", "TextClassifier", "SpanExtractor", "RelationExtractor"]
+__all__ = ["TASK_TYPES", "TextClassifier", "Hierarchy", "MultiHeadClassifier", "SpanExtractor",
+           "RelationExtractor"]
 
 # The predictors of these tasks register their loaders with `bertkit.load_predictor`.
+import bertkit.prediction.multi_head  # noqa: E402,F401
 import bertkit.prediction.span_predictor  # noqa: E402,F401
 import bertkit.prediction.relation_predictor  # noqa: E402,F401
