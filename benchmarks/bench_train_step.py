@@ -5,13 +5,13 @@
 The same batches (Pang & Lee sentences, all-MiniLM-L6-v2 tokens, cut and length-bucketed by
 bertkit's ``TextBatches`` exactly as ``Learner.fit`` gets them, batch 32, max_len 64) go through:
 
-* ``bertkit``: ``TextClassifier(pooling="pooled")`` + ``create_optimizer`` (Keras AdamW, gradient
-  clipping at norm 1.0 -- global or per tensor, as the checked-out ``create_optimizer`` sets
-  it; printed --, weight decay 0.01 without LayerNorm/bias), step done as Keras' torch
-  ``train_step`` does it (forward with ``training=True``, loss, ``backward``, ``optimizer.apply``);
-* ``bertkit_fused`` (an *experiment*, not bertkit's code): the same model with ``FusedAdamW``
-  below -- Keras AdamW whose update runs torch's fused AdamW kernel and whose clipping uses
-  ``torch._foreach_norm`` / ``_foreach_mul_`` in place (same maths, no temporaries);
+* ``bertkit``: ``TextClassifier(pooling="pooled")`` + ``create_optimizer`` (bertkit's AdamW:
+  torch's fused AdamW kernel, global-norm clipping at 1.0 in place, weight decay 0.01 without
+  LayerNorm/bias), step done as Keras' torch ``train_step`` does it (forward with
+  ``training=True``, loss, ``backward``, ``optimizer.apply``);
+* ``bertkit_generic``: the same with ``create_optimizer(fused=False)``: Keras' generic torch
+  AdamW path (about ten ``_foreach`` passes per step, four allocating a temporary as large as
+  all weights) -- the same maths;
 * ``hf_sdpa`` / ``hf_eager``: ``BertForSequenceClassification`` (default ``sdpa`` attention /
   ``eager``) + ``torch.optim.AdamW`` (its defaults) + ``clip_grad_norm_(1.0)``.
 
@@ -43,69 +43,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from _machine import Contention, bertkit_clipping, source_state, wait_for_quiet  # noqa: E402
 
 
-class FusedAdamW(keras.optimizers.AdamW):
-    """Experiment (torch backend): Keras AdamW with torch's fused AdamW kernel as its update.
-
-    Keras' torch AdamW runs ~10 ``_foreach`` passes over the weights (four allocating a
-    temporary the size of all weights), weight decay is another pass, and per-tensor
-    ``clipnorm`` three more with two temporaries; on a 22.7M-weight model whose embedding
-    gradient is dense that is most of a CPU step's non-matmul time. Here: one fused pass for
-    decay + Adam (``torch._fused_adamw_``, two groups: with and without weight decay), and the
-    same clipping (per tensor or global) done in place. Same maths as Keras' AdamW (epsilon is rescaled
-    because torch adds it to the root of the bias-corrected second moment, Keras to the
-    uncorrected one).
-    """
-
-    def _apply_weight_decay(self, variables):
-        return  # folded into the fused update
-
-    @torch.no_grad()
-    def _clip_gradients(self, grads):
-        if self.clipnorm and self.clipnorm > 0:
-            norms = torch.stack(torch._foreach_norm(grads))
-            scale = self.clipnorm / torch.clamp(norms, min=self.clipnorm)
-            torch._foreach_mul_(grads, list(scale.unbind()))
-            return grads
-        if self.global_clipnorm and self.global_clipnorm > 0:
-            total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-            torch._foreach_mul_(grads, torch.clamp(self.global_clipnorm / (total + 1e-6), max=1.0))
-            return grads
-        return super()._clip_gradients(grads)
-
-    @torch.no_grad()
-    def _backend_update_step(self, grads, trainable_variables, learning_rate):
-        lr = float(learning_rate)
-        step = float(self._iterations.value) + 1.0
-        # Keras adds epsilon to sqrt(v), torch to sqrt(v / (1 - beta_2^t)): rescale it so that
-        # the update is exactly Keras' Adam.
-        eps = self.epsilon / (1.0 - self.beta_2 ** step) ** 0.5
-        groups: dict[float, list] = {}
-        for grad, var in zip(grads, trainable_variables):
-            wd = self.weight_decay if self._use_weight_decay(var) else 0.0
-            groups.setdefault(wd, []).append((grad, var))
-        for wd, pairs in groups.items():
-            index = [self._get_variable_index(v) for _, v in pairs]
-            torch._fused_adamw_(
-                [v.value for _, v in pairs], [g for g, _ in pairs],
-                [self._momentums[i].value for i in index],
-                [self._velocities[i].value for i in index], [],
-                [torch.tensor(step) for _ in pairs],
-                amsgrad=False, lr=lr, beta1=self.beta_1, beta2=self.beta_2,
-                weight_decay=wd or 0.0, eps=eps, maximize=False)
-
-
-def fused_optimizer(schedule, **kwargs):
-    """bertkit's ``create_optimizer(schedule, **kwargs)`` (whatever its settings), as FusedAdamW."""
-    from bertkit.training.optimization import NO_DECAY_NAMES, create_optimizer
-
-    optimizer = create_optimizer(schedule, **kwargs)
-    if type(optimizer).__name__ != "AdamW":
-        return optimizer  # layer-wise decay: left as it is
-    fused = FusedAdamW.from_config(optimizer.get_config())
-    fused.exclude_from_weight_decay(var_names=list(NO_DECAY_NAMES))
-    return fused
-
-
 def make_bertkit(path, fused, lr):
     import bertkit
     from bertkit.tasks.classifier import TextClassifier
@@ -113,7 +50,7 @@ def make_bertkit(path, fused, lr):
 
     keras.utils.set_random_seed(0)
     model = TextClassifier(bertkit.load_backbone(path), 2, pooling="pooled")
-    optimizer = fused_optimizer(lr) if fused else create_optimizer(lr)
+    optimizer = create_optimizer(lr, fused=fused)
     model.compile(optimizer=optimizer, loss=model.loss_function())
     loss_fn = model.loss_function()
 
@@ -173,7 +110,7 @@ def make_hf(path, attn, lr):
 
 
 def check_fused_matches(path, batches, lr, steps=3):
-    """Weights after a few steps: Keras AdamW (bertkit's) vs FusedAdamW, dropout off."""
+    """Weights after a few steps: Keras' generic AdamW vs bertkit's fused one, dropout off."""
     import bertkit
     from bertkit.tasks.classifier import TextClassifier
     from bertkit.training.optimization import create_optimizer
@@ -182,7 +119,7 @@ def check_fused_matches(path, batches, lr, steps=3):
     for fused in (False, True):
         keras.utils.set_random_seed(0)
         model = TextClassifier(bertkit.load_backbone(path), 2, pooling="pooled", dropout=0.0)
-        optimizer = fused_optimizer(lr) if fused else create_optimizer(lr)
+        optimizer = create_optimizer(lr, fused=fused)
         loss_fn = model.loss_function()
         for x, y in batches[:steps]:
             y_pred = model(x, training=False)
@@ -210,7 +147,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=1e-5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--contenders", nargs="+",
-                        default=["bertkit", "bertkit_fused", "hf_sdpa", "hf_eager"])
+                        default=["bertkit", "bertkit_generic", "hf_sdpa", "hf_eager"])
     parser.add_argument("--max-load", type=float, default=1.2)
     parser.add_argument("--max-foreign", type=float, default=0.15,
                         help="discard a round during which other processes used more cores")
@@ -234,8 +171,8 @@ def main() -> None:
                          torch.from_numpy(y.astype(np.int64))))
     widths = [int(x["token_ids"].shape[1]) for x, _ in batches]
 
-    builders = {"bertkit": lambda: make_bertkit(path, False, args.lr),
-                "bertkit_fused": lambda: make_bertkit(path, True, args.lr),
+    builders = {"bertkit": lambda: make_bertkit(path, True, args.lr),
+                "bertkit_generic": lambda: make_bertkit(path, False, args.lr),
                 "hf_sdpa": lambda: make_hf(path, "sdpa", args.lr),
                 "hf_eager": lambda: make_hf(path, "eager", args.lr)}
     steps = {name: builders[name]()[0] for name in args.contenders}
@@ -286,10 +223,10 @@ def main() -> None:
               f"{p['step']:7.0f}")
 
     check = None
-    if "bertkit_fused" in steps:
+    if "bertkit_generic" in steps:
         diff, moved = check_fused_matches(path, batches, 1e-4)
         check = {"max_abs_weight_diff_after_3_steps": diff, "max_weight_change": moved}
-        print(f"FusedAdamW vs bertkit's Keras AdamW after 3 steps at lr 1e-4 (no dropout): "
+        print(f"fused vs generic AdamW after 3 steps at lr 1e-4 (no dropout): "
               f"weights differ by at most {diff:.2e} (the steps moved weights by up to {moved:.2e})")
     total = time.perf_counter() - started
     print(f"total runtime {total / 60:.1f} min")

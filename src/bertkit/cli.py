@@ -2,8 +2,11 @@
 
     bertkit demo                            fine-tune MiniLM-L6 on movie-review sentences
     bertkit train --data F --model M --out DIR   fine-tune a classifier, save a predictor
+        [--label-columns A,B [--hierarchy H.json]]  one head per label column, shared encoder
     bertkit train-tagger --data F --model M --out DIR   fine-tune an entity tagger (NER)
-    bertkit predict --model DIR [TEXT ... | --file F | --pair A B]   labels/entities, JSON lines
+    bertkit train-span --data F --model M --out DIR      span extraction (query + text -> answer)
+    bertkit train-relation --data F --model M --out DIR  (subject, predicate, object) triples
+    bertkit predict --model DIR [TEXT ... | --file F | --pair A B]   labels/entities/answers, JSON lines
     bertkit evaluate --model DIR --data F   accuracy, per-class report, confusion matrix
     bertkit info MODEL                      what a checkpoint holds, and whether it loads
     bertkit tokenize MODEL TEXT [TEXT2]     tokens, ids, segments and character offsets
@@ -76,10 +79,51 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def _data_kwargs(args: argparse.Namespace) -> dict:
-    return {"text_column": args.text_column, "label_column": args.label_column,
-            "second_column": args.second_column,
-            "on_bad_rows": "skip" if args.skip_bad_rows else "error"}
+def _data_kwargs(args: argparse.Namespace, label_columns: list[str] | None = None) -> dict:
+    kwargs = {"text_column": args.text_column, "label_column": args.label_column,
+              "second_column": args.second_column,
+              "on_bad_rows": "skip" if args.skip_bad_rows else "error"}
+    columns = _split_names(args.label_columns) or label_columns
+    if columns:
+        kwargs["label_columns"] = columns
+    return kwargs
+
+
+def _split_names(value: str | None) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()] if value else []
+
+
+def _head_options(args: argparse.Namespace) -> dict:
+    """``--loss-weights a=1,b=0.5``, ``--head-tasks b=binary`` and ``--hierarchy FILE.json``."""
+    import bertkit
+
+    options: dict = {}
+    for flag, key, cast in (("loss_weights", "loss_weights", float), ("head_tasks", "tasks", str)):
+        pairs = {}
+        for item in _split_names(getattr(args, flag)):
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise bertkit.ConfigError(
+                    f"--{flag.replace('_', '-')} takes head=value pairs separated by commas "
+                    f"(e.g. category=1,sentiment=0.5), got {item!r}.")
+            try:
+                pairs[name.strip()] = cast(value.strip())
+            except ValueError:
+                raise bertkit.ConfigError(f"--{flag.replace('_', '-')}: {item!r} is not "
+                                          "head=number.") from None
+        if pairs:
+            options[key] = pairs
+    if args.hierarchy:
+        try:
+            with open(args.hierarchy, encoding="utf-8") as f:
+                relations = json.load(f)
+        except (OSError, ValueError) as err:
+            raise bertkit.ConfigError(
+                f"--hierarchy {args.hierarchy}: cannot read it as JSON ({err}); write "
+                '{"child_head": ["parent_head", {"child_label": "parent_label", ...}]}.') from None
+        options["hierarchy"] = {child: tuple(rel) if isinstance(rel, list) else rel
+                                for child, rel in relations.items()}
+    return options
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -97,6 +141,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     else:
         train, valid = examples.split(args.valid_fraction, seed=args.seed)
     print(f"{len(train)} training and {len(valid)} validation examples")
+    if args.label_columns:
+        return _train_multi_head(args, train, valid)
     learner = bertkit.Learner.for_classification(
         args.model, train, valid, task=args.task, pooling=args.pooling,
         dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
@@ -136,6 +182,27 @@ def _cmd_train_tagger(args: argparse.Namespace) -> int:
                 checkpoint_dir=os.path.join(args.out, "checkpoint"))
     os.makedirs(args.out, exist_ok=True)
     report = learner.validate()
+    learner.get_predictor().save(args.out)
+    with open(os.path.join(args.out, "validation.json"), "w", encoding="utf-8") as f:
+        json.dump(report.as_dict(), f, indent=2, ensure_ascii=False)
+    print(f"predictor saved to {args.out}")
+    return 0
+
+
+def _train_multi_head(args: argparse.Namespace, train, valid) -> int:
+    import bertkit
+
+    options = _head_options(args)
+    hierarchy = options.pop("hierarchy", None)
+    learner = bertkit.MultiHeadLearner.for_multi_head(
+        args.model, train, valid, pooling=args.pooling, hierarchy=hierarchy,
+        dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
+        max_len=args.max_len, seed=args.seed, gradient_accumulation_steps=args.accumulate,
+        **options)
+    learner.fit(args.lr, args.epochs, schedule=args.schedule,
+                checkpoint_dir=os.path.join(args.out, "checkpoint"))
+    os.makedirs(args.out, exist_ok=True)
+    report = learner.validate(plot_dir=args.out)
     learner.get_predictor().save(args.out)
     with open(os.path.join(args.out, "validation.json"), "w", encoding="utf-8") as f:
         json.dump(report.as_dict(), f, indent=2, ensure_ascii=False)
@@ -191,11 +258,22 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         for text, entities in zip(texts, predictor.predict(texts)):
             print(json.dumps({"text": text, "entities": entities}, ensure_ascii=False))
         return 0
+    if getattr(predictor, "task", "text_classification") != "text_classification":
+        from bertkit.cli_extraction import predict_extraction
+
+        return predict_extraction(args, predictor)
     texts, seconds = pairs if pairs is not None else (_read_texts(args), None)
     if isinstance(predictor, RegressionPredictor):
         for i, (text, score) in enumerate(zip(texts, predictor.predict(texts, seconds))):
             record = {"text": text} if seconds is None else {"text": text, "second": seconds[i]}
             print(json.dumps({**record, "score": round(float(score), 6)}, ensure_ascii=False))
+        return 0
+    if isinstance(predictor, bertkit.MultiHeadPredictor):
+        for text, heads in zip(texts, predictor.predict_details(texts)):
+            print(json.dumps({"text": text,
+                              "labels": {h: d["label"] for h, d in heads.items()},
+                              "probabilities": {h: d["probabilities"] for h, d in heads.items()}},
+                             ensure_ascii=False))
         return 0
     probs = predictor.predict_proba(texts, seconds)
     labels = predictor.predict(texts, seconds)
@@ -219,10 +297,27 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         entity_report = predictor.evaluate(load_tagged(args.data))
         print(entity_report)
         return 0
-    data = bertkit.load_examples(args.data, **_data_kwargs(args))
+    if getattr(predictor, "task", "text_classification") != "text_classification":
+        from bertkit.cli_extraction import evaluate_extraction
+
+        return evaluate_extraction(args, predictor)
+    multi = isinstance(predictor, bertkit.MultiHeadPredictor)
+    if args.label_columns and not multi:
+        raise bertkit.BertkitError(
+            f"{args.model} is a single-head predictor; --label-columns is for multi-head ones "
+            "(use --label-column).")
+    data = bertkit.load_examples(
+        args.data, **_data_kwargs(args, predictor.heads if multi else None))
     report = predictor.evaluate(data.texts, data.labels, data.second_texts)
     print(report)
-    if args.plot:
+    if multi and args.plot:
+        stem, ext = os.path.splitext(args.plot)
+        for head, head_report in report.reports.items():
+            path = f"{stem}_{head}{ext or '.png'}"
+            plot_confusion_matrix(head_report, path, title=f"{head}: accuracy "
+                                  f"{head_report.accuracy:.3f}")
+            print(f"confusion matrix of {head!r} saved to {path}")
+    elif args.plot:
         plot_confusion_matrix(report, args.plot)
         print(f"confusion matrix saved to {args.plot}")
     return 0
@@ -238,6 +333,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text-column", default="text")
     parser.add_argument("--label-column", default="label")
+    parser.add_argument("--label-columns", default=None, metavar="A,B",
+                        help="several label columns, one head each (multi-head model); a blank "
+                             "cell is a missing label")
     parser.add_argument("--second-column", default=None, help="second text of pairs")
     parser.add_argument("--skip-bad-rows", action="store_true",
                         help="skip malformed rows (counted) instead of stopping")
@@ -301,6 +399,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--pooling", choices=("pooled", "cls", "mean"), default="pooled")
     train.add_argument("--bf16", action="store_true", help="mixed bfloat16 precision")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--loss-weights", default=None, metavar="A=1,B=0.5",
+                       help="multi-head: weight of each head's loss")
+    train.add_argument("--head-tasks", default=None, metavar="B=binary",
+                       help="multi-head: a head's task when not inferred")
+    train.add_argument("--hierarchy", default=None, metavar="FILE.json",
+                       help='multi-head: {"child": ["parent", {"child_label": "parent_label"}]}')
     _add_data_options(train)
     train.set_defaults(func=_cmd_train)
 
@@ -335,8 +439,12 @@ def build_parser() -> argparse.ArgumentParser:
     tagger.add_argument("--seed", type=int, default=0)
     tagger.set_defaults(func=_cmd_train_tagger)
 
+    from bertkit.cli_extraction import add_extraction_commands
+
+    add_extraction_commands(sub)
+
     predict = sub.add_parser(
-        "predict", help="predict labels, or entities for a tagger (JSON lines on stdout)")
+        "predict", help="predict labels, entities, answers or triples (JSON lines on stdout)")
     predict.add_argument("--model", required=True, help="a saved predictor directory")
     predict.add_argument("texts", nargs="*")
     predict.add_argument("--file", default=None, help="one text per line")
@@ -345,13 +453,16 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--pairs-file", default=None,
                          help="text pairs, one per line, tab-separated")
     predict.add_argument("--batch-size", type=int, default=None)
+    predict.add_argument("--query", default=None,
+                         help="span predictors: the query asked of every text")
     predict.set_defaults(func=_cmd_predict)
 
     evaluate = sub.add_parser("evaluate", help="evaluate a saved predictor on labelled data")
     evaluate.add_argument("--model", required=True)
     evaluate.add_argument("--data", required=True,
                           help="labelled texts; for a tagger, a char-tag or JSON-lines file")
-    evaluate.add_argument("--plot", default=None, help="save the confusion matrix PNG here")
+    evaluate.add_argument("--plot", default=None, help="save the confusion matrix PNG here "
+                          "(multi-head: one per head, named <stem>_<head>.png)")
     evaluate.add_argument("--batch-size", type=int, default=None)
     _add_data_options(evaluate)
     evaluate.set_defaults(func=_cmd_evaluate)

@@ -263,16 +263,45 @@ class TransformerEncoderLayer(keras.layers.Layer):
         # work itself on short inputs.
         batch, length = ops.shape(hidden)[0], ops.shape(hidden)[1]
         mask = ops.cast(padding_mask, "bool")[:, None, None, :]
-        query = self._split_heads(self.query_dense.call(hidden), batch, length)
-        key = self._split_heads(self.key_dense.call(hidden), batch, length)
-        value = self._split_heads(self.value_dense.call(hidden), batch, length)
-        context = self._attention(query, key, value, mask, training)
-        context = ops.reshape(context, (batch, length, self.hidden_size))
+        if self._torch_fast_path(training):
+            context = self._torch_self_attention(hidden, mask)
+        else:
+            query = self._split_heads(self.query_dense.call(hidden), batch, length)
+            key = self._split_heads(self.key_dense.call(hidden), batch, length)
+            value = self._split_heads(self.value_dense.call(hidden), batch, length)
+            context = self._attention(query, key, value, mask, training)
+            context = ops.reshape(context, (batch, length, self.hidden_size))
         attended = self._dropout(self.attention_output_dense.call(context), training)
         hidden = self.attention_layer_norm.call(hidden + attended)
         inner = self._activation(self.intermediate_dense.call(hidden))
         out = self._dropout(self.output_dense.call(inner), training)
         return self.output_layer_norm.call(hidden + out)
+
+    def _torch_fast_path(self, training) -> bool:
+        """Whether self-attention can take the fused torch path (same maths as the generic one)."""
+        if not _TORCH or (training and self.attention_dropout > 0):
+            return False
+        return all(layer.use_bias and layer.quantization_mode is None and not layer.lora_enabled
+                   for layer in (self.query_dense, self.key_dense, self.value_dense))
+
+    def _torch_self_attention(self, hidden, mask):
+        """Self-attention on torch: one matrix product for query, key and value, and torch's
+        fused attention on strided views (no copies, boolean mask). Returns (B, T, H)."""
+        import torch
+
+        x = ops.convert_to_tensor(hidden)
+        batch, length = x.shape[0], x.shape[1]
+        kernels = [ops.convert_to_tensor(layer.kernel)
+                   for layer in (self.query_dense, self.key_dense, self.value_dense)]
+        biases = [ops.convert_to_tensor(layer.bias)
+                  for layer in (self.query_dense, self.key_dense, self.value_dense)]
+        kernel = torch.cat(kernels, dim=1).to(x.dtype)
+        bias = torch.cat(biases).to(x.dtype)
+        qkv = torch.addmm(bias, x.reshape(-1, x.shape[-1]), kernel)
+        qkv = qkv.view(batch, length, 3, self.num_heads, self.head_size).permute(2, 0, 3, 1, 4)
+        context = torch.nn.functional.scaled_dot_product_attention(
+            qkv[0], qkv[1], qkv[2], attn_mask=ops.convert_to_tensor(mask))
+        return context.transpose(1, 2).reshape(batch, length, self.hidden_size)
 
     def _dropout(self, x, training):
         if training and self.hidden_dropout > 0:

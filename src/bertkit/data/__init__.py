@@ -21,9 +21,12 @@ from bertkit.data.batching import StreamingBatches, TextBatches, token_lengths
 from bertkit.data.examples import DataError, DataNotFoundError, LabelMap, TextExamples
 from bertkit.data.sources import FORMATS, detect_format, load_examples, load_folder
 from bertkit.data.streaming import StreamingExamples
+from bertkit.data.multi_head import (
+    MultiHeadBatches, MultiHeadExamples, encode_targets, load_multi_head_examples)
 
 __all__ = [
     "DataError", "DataNotFoundError", "FORMATS", "LabelMap", "StreamingBatches",
     "StreamingExamples", "TextBatches", "TextExamples", "detect_format", "load_examples",
-    "load_folder", "token_lengths",
+    "load_folder", "token_lengths", "MultiHeadBatches", "MultiHeadExamples", "encode_targets",
+    "load_multi_head_examples",
 ]

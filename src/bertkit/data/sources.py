@@ -111,6 +111,15 @@ class SkipLog:
         return DataError(f"{self.source}: no examples found; it holds no {total_what}")
 
 
+def label_columns_of(label_column: Any) -> list[Any]:
+    """The label column(s) as a list: ``[]``, ``["label"]``, or the list given (multi-head)."""
+    if label_column is None:
+        return []
+    if isinstance(label_column, (list, tuple)):
+        return list(label_column)
+    return [label_column]
+
+
 def check_on_bad_rows(value: str) -> bool:
     if value not in ("error", "skip"):
         raise DataError(f"on_bad_rows must be 'error' or 'skip', got {value!r}")
@@ -354,8 +363,9 @@ class FileRows:
         self.header: list[str] | None = None
         self.header_line = 0
         self.n_fields = 0
-        self._index: tuple[int, int | None, int | None] = (0, None, None)
-        columns = [c for c in (text_column, label_column, second_column) if c is not None]
+        self._index: tuple[int, int | None, Any] = (0, None, None)
+        columns = [c for c in (text_column, *label_columns_of(label_column), second_column)
+                   if c is not None]
         ints = [isinstance(c, int) and not isinstance(c, bool) for c in columns]
         if not all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in columns):
             raise DataError(f"column names must be strings (or ints for files without a header), got {columns!r}")
@@ -451,7 +461,10 @@ class FileRows:
             find = self._find_name
         text_i = find(self.text_column, "text_column", names)
         second_i = find(self.second_column, "second_column", names)
-        label_i = find(self.label_column, "label_column", names)
+        if isinstance(self.label_column, (list, tuple)):  # several label columns (multi-head)
+            label_i: Any = tuple(find(c, "label_columns", names) for c in self.label_column)
+        else:
+            label_i = find(self.label_column, "label_column", names)
         assert text_i is not None
         self._index = (text_i, second_i, label_i)
 
@@ -477,7 +490,8 @@ class FileRows:
         raise DataError(f"{self.path}: {self._missing_column(column, arg, names, where)}")
 
     def _missing_column(self, column: str, arg: str, names: list[str], where: str) -> str:
-        taken = {self.text_column, self.second_column, self.label_column} - {column}
+        taken = {self.text_column, self.second_column,
+                 *label_columns_of(self.label_column)} - {column}
         hint = column_hint(column, arg, names, taken)
         if arg == "text_column" and self.format in ("csv", "tsv") and not self.headerless:
             hint += " (for a file without a header row, give columns by position: text_column=0)"
@@ -534,7 +548,9 @@ class FileRows:
                 yield where, (
                     fields[text_i],
                     None if second_i is None else fields[second_i],
-                    None if label_i is None else fields[label_i],
+                    None if label_i is None else (
+                        tuple(fields[i] for i in label_i) if isinstance(label_i, tuple)
+                        else fields[label_i]),
                 ), None
 
     def _jsonl_rows(self) -> Iterator[tuple[str, tuple[Any, Any, Any], str | None]]:
@@ -597,7 +613,16 @@ class FileRows:
                 f"expected a JSON object like {{\"text\": \"...\", \"label\": \"...\"}}, found a "
                 f"{type(obj).__name__}"
             )
-        values = []
+        values: list[Any] = []
+        if isinstance(self.label_column, (list, tuple)):
+            # Several label columns: a key absent from this object is a missing label.
+            text, second = self.text_column, self.second_column
+            for column, arg in ((text, "text_column"), (second, "second_column")):
+                if column is not None and column not in obj:
+                    return (None, None, None), self._missing_column(
+                        str(column), arg, list(obj), "this object")
+            return (obj[text], None if second is None else obj[second],
+                    tuple(obj.get(c) for c in self.label_column)), None
         for column, arg in (
             (self.text_column, "text_column"), (self.second_column, "second_column"),
             (self.label_column, "label_column"),
@@ -904,7 +929,8 @@ def load_examples(
     label_separator: str = "|",
     format: str | None = None,
     split: str | None = None,
-) -> TextExamples:
+    label_columns: Sequence[str | int] | None = None,
+) -> Any:
     """Load labelled (or unlabelled) texts from a folder, file, DataFrame or lists.
 
     Args:
@@ -924,6 +950,10 @@ def load_examples(
         format: force a file format (``"csv"``, ``"tsv"``, ``"jsonl"``, ``"json"``,
             ``"lines"``: one unlabelled text per line) instead of guessing from the extension.
         split: for a folder with ``train/`` and ``test/`` levels, which to load (``"train"``).
+        label_columns: several label columns, one per head of a multi-head model
+            (``["category", "sentiment"]``): returns
+            :class:`~bertkit.data.multi_head.MultiHeadExamples`, where a blank cell is a
+            missing label (see :func:`~bertkit.data.multi_head.load_multi_head_examples`).
 
     >>> ex = load_examples((["很好", "太差了"], [1, 0]))
     >>> ex.labels
@@ -931,6 +961,13 @@ def load_examples(
     >>> load_examples(["just", "texts"]).labels is None
     True
     """
+    if label_columns is not None:
+        from bertkit.data.multi_head import load_multi_head_examples
+
+        return load_multi_head_examples(
+            source, label_columns, text_column=text_column, second_column=second_column,
+            on_bad_rows=on_bad_rows, encoding=encoding, multi_label=multi_label,
+            label_separator=label_separator, format=format)
     if isinstance(source, TextExamples):
         return source
     log_source = "the data"
