@@ -28,18 +28,20 @@ from bertkit.errors import (  # noqa: E402
     BertkitError, CheckpointError, CheckpointNotFoundError, ConfigError, TokenizerError)
 from bertkit.pretrained import detect_format, load_backbone, load_tokenizer, save_backbone  # noqa: E402
 from bertkit.tokenization import Tokenizer  # noqa: E402
-from bertkit.data import LabelMap, StreamingExamples, TextExamples, load_examples  # noqa: E402
+from bertkit.data import (  # noqa: E402
+    LabelMap, StreamingExamples, TextExamples, build_dataset, load_examples)
 from bertkit.tasks import TextClassifier  # noqa: E402
 from bertkit.prediction import Predictor, load_predictor  # noqa: E402
 from bertkit.training.learner import Learner  # noqa: E402
+from bertkit.training.document import DocumentClassifier  # noqa: E402
 from bertkit import presets  # noqa: E402,F401  (bertkit.presets.resolve_model_path)
 from bertkit.weights.huggingface import export_huggingface  # noqa: E402
 from bertkit.weights.tf_checkpoint import TFCheckpointReader, read_tf_checkpoint  # noqa: E402
 
 __all__ = [
     "BertBackbone", "BertConfig", "Tokenizer", "TFCheckpointReader",
-    "TextExamples", "StreamingExamples", "LabelMap", "load_examples",
-    "TextClassifier", "Learner", "Predictor", "load_predictor",
+    "TextExamples", "StreamingExamples", "LabelMap", "load_examples", "build_dataset",
+    "TextClassifier", "Learner", "DocumentClassifier", "Predictor", "load_predictor",
     "load_backbone", "load_tokenizer", "save_backbone", "export_huggingface", "detect_format",
     "read_tf_checkpoint",
     "BertkitError", "CheckpointError", "CheckpointNotFoundError", "ConfigError", "TokenizerError",
