@@ -48,6 +48,9 @@ class DocumentClassifier:
         strategy: ``"chunks"``, ``"head"`` or ``"head_tail"`` (see `DocumentChunker`).
         aggregator: ``"mean"``, ``"max"``, ``"attention"`` or ``"lstm"`` (strategy chunks).
         max_len, overlap, sentence_boundaries, max_chunks, head_tokens: of the `DocumentChunker`.
+        chunks_per_document: stage 1 fine-tunes on at most this many chunks of each training
+            document (a seeded random choice; ``None``: all). ``1`` gives the encoder the same
+            training budget as truncation; stage 2 still aggregates every chunk.
         aggregator_units, aggregator_dropout: size of the attention / LSTM, dropout before its
             output layer.
         batch_size, eval_batch_size, seed, and other keyword arguments: of the `Learner` that
@@ -60,7 +63,7 @@ class DocumentClassifier:
                  strategy: str = "chunks", aggregator: str = "attention", max_len: int = 128,
                  overlap: int = 0, sentence_boundaries: bool = False,
                  max_chunks: int | None = None, head_tokens: int | None = None,
-                 aggregator_units: int = 128, aggregator_dropout: float = 0.1,
+                 chunks_per_document: int | None = None, aggregator_units: int = 128, aggregator_dropout: float = 0.1,
                  batch_size: int = 32, eval_batch_size: int = 64, seed: int = 0,
                  **learner_kwargs: Any) -> None:
         if model.task != "single_label":
@@ -83,8 +86,13 @@ class DocumentClassifier:
         self.eval_batch_size = eval_batch_size
         self.seed = seed
         self.aggregator: ChunkAggregator | None = None
+        if chunks_per_document is not None and chunks_per_document < 1:
+            raise BertkitError(f"chunks_per_document must be >= 1 or None, got "
+                               f"{chunks_per_document}.")
+        self.chunks_per_document = chunks_per_document
         # The encoder's learner trains on pieces: chunks (or truncated documents) with labels.
-        self.learner = Learner(model, tokenizer, self._pieces(self.train_data),
+        self.learner = Learner(model, tokenizer,
+                               self._pieces(self.train_data, chunks_per_document),
                                self._pieces(self.valid_data) if self.valid_data else None,
                                label_map=self.label_map, batch_size=batch_size, max_len=max_len,
                                eval_batch_size=eval_batch_size, seed=seed, **learner_kwargs)
@@ -121,11 +129,21 @@ class DocumentClassifier:
                                f"is single-label.")
         return examples
 
-    def _pieces(self, documents: TextExamples) -> TextExamples:
-        """Chunks (or truncated documents), each with its document's label."""
+    def _pieces(self, documents: TextExamples, per_document: int | None = None
+                ) -> TextExamples:
+        """Chunks (or truncated documents), each with its document's label; at most
+        ``per_document`` chunks of each document (seeded choice, document order kept)."""
         pieces, owner = self.chunker.split(documents.texts)
+        keep = np.arange(len(pieces))
+        if per_document is not None:
+            rng = np.random.default_rng(self.seed)
+            bounds = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1], True])
+            keep = np.concatenate([
+                np.sort(rng.choice(np.arange(a, b), min(per_document, b - a), replace=False))
+                for a, b in zip(bounds[:-1], bounds[1:])])
         assert documents.labels is not None
-        return TextExamples(texts=pieces, labels=[documents.labels[i] for i in owner])
+        return TextExamples(texts=[pieces[i] for i in keep],
+                            labels=[documents.labels[owner[i]] for i in keep])
 
     @property
     def strategy(self) -> str:
