@@ -110,7 +110,7 @@ def run_chunks(args, train, test) -> dict[str, dict]:
     clf = bertkit.DocumentClassifier.for_documents(
         args.model, train, strategy="chunks", max_len=args.max_len, batch_size=args.batch_size,
         seed=args.seed, overlap=args.overlap, sentence_boundaries=args.sentences,
-        chunks_per_document=args.chunks_per_doc or None)
+        chunks_per_document=args.chunks_per_doc or None, max_chunks=args.max_chunks or None)
     with Contention() as fit:
         clf.learner.fit(args.lr, args.epochs, warmup=0.1, verbose=0)
     predictor = clf.get_predictor()
@@ -134,14 +134,32 @@ def run_chunks(args, train, test) -> dict[str, dict]:
     chunk_acc = float(((test_vec @ kernel + bias).argmax(1) == y_test[test_owner]).mean())
     common["chunk_level_test_accuracy"] = round(chunk_acc, 4)
     results = {}
-    for method in args.aggregators:
+    # Ablations on the same vectors: only the first chunk (= head truncation at max_len), or
+    # the first and last chunks (a head+tail analogue), with the same stage-2 training.
+    first = dict(zip(("chunk_vectors", "chunk_mask"), (x_train["chunk_vectors"][:, :1],
+                                                      x_train["chunk_mask"][:, :1])))
+    first_test = dict(zip(("chunk_vectors", "chunk_mask"), (x_test["chunk_vectors"][:, :1],
+                                                           x_test["chunk_mask"][:, :1])))
+
+    def first_last(x):
+        n = x["chunk_mask"].sum(1) - 1
+        rows = np.arange(len(n))
+        last = x["chunk_vectors"][rows, n][:, None]
+        return {"chunk_vectors": np.concatenate([x["chunk_vectors"][:, :1], last], 1),
+                "chunk_mask": np.concatenate([x["chunk_mask"][:, :1], n[:, None] > 0], 1)}
+
+    variants = [(m, m, x_train, x_test) for m in args.aggregators]
+    variants += [("first_chunk_only_attention", "attention", first, first_test),
+                 ("first_and_last_chunk_attention", "attention", first_last(x_train),
+                  first_last(x_test))]
+    for method, kind, x_train, x_test in variants:
         keras.utils.set_random_seed(args.seed)
         agg = ChunkAggregator(head.kernel.shape[0], clf.model.num_classes,
-                              method="mean" if method == "vote" else method)
-        if method != "lstm":
+                              method="mean" if kind == "vote" else kind)
+        if kind != "lstm":
             agg.init_head_from(head.kernel, head.bias)
         t = time.perf_counter()
-        if method != "vote":
+        if kind != "vote":
             agg.compile(optimizer=keras.optimizers.Adam(args.aggregator_lr),
                         loss=agg.loss_function(), metrics=agg.metrics_for_task())
             agg.fit(x_train, y_train, batch_size=32, epochs=args.aggregator_epochs,
@@ -177,6 +195,10 @@ def main() -> None:
     parser.add_argument("--train-docs", type=int, default=600,
                         help="train on a stratified subset of this many of the fold's "
                              "training reviews (0: all, 1,200 with --folds 1)")
+    parser.add_argument("--test-docs", type=int, default=0,
+                        help="evaluate on a stratified subset of this many test reviews (0: all)")
+    parser.add_argument("--max-chunks", type=int, default=0,
+                        help="at most this many chunks per review, evenly spaced (0: all)")
     parser.add_argument("--chunks-per-doc", type=int, default=1,
                         help="stage 1 fine-tunes on this many random chunks per review (1: the "
                              "same number of training steps as truncation; 0: all chunks)")
@@ -227,6 +249,8 @@ def main() -> None:
     for k, (train, test) in enumerate(folds(examples, args.folds, args.seed)):
         if args.train_docs and args.train_docs < len(train):
             _, train = train.split(args.train_docs / len(train), seed=args.seed)
+        if args.test_docs and args.test_docs < len(test):
+            _, test = test.split(args.test_docs / len(test), seed=args.seed)
         print(f"fold {k + 1}/{args.folds}: {len(train)} train, {len(test)} test", flush=True)
         for method in args.methods:
             elapsed = time.perf_counter() - start

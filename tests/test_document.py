@@ -234,3 +234,29 @@ def test_clear_errors(tok, documents):
         predictor.predict("一篇文章")
     with pytest.raises(ValueError, match="document 1 is empty"):
         predictor.predict(["好", "  "])
+
+
+def test_cli_trains_saves_and_predicts_long_documents(documents, tmp_path):
+    import csv
+
+    docs, names = documents
+    with open(tmp_path / "docs.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        writer.writerows(zip(docs[:32], names[:32]))
+    env = {**os.environ, "KERAS_BACKEND": "torch",
+           "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = tmp_path / "model"
+    done = subprocess.run(
+        [sys.executable, "-m", "bertkit", "train", "--data", str(tmp_path / "docs.csv"),
+         "--model", str(TINY_TF), "--out", str(out), "--long-documents", "chunks",
+         "--aggregator", "mean", "--max-len", "24", "--epochs", "1", "--batch-size", "16",
+         "--valid-fraction", "0.25"], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "document predictor saved" in done.stdout and (out / "aggregator.safetensors").is_file()
+    done = subprocess.run([sys.executable, "-m", "bertkit", "predict", "--model", str(out),
+                           docs[40], docs[41]], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [json.loads(line) for line in done.stdout.strip().splitlines()]
+    assert [r["label"] for r in rows] == load_predictor(out).predict(docs[40:42])

@@ -103,6 +103,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     else:
         train, valid = examples.split(args.valid_fraction, seed=args.seed)
     print(f"{len(train)} training and {len(valid)} validation examples")
+    if args.long_documents:
+        return _train_documents(args, train, valid)
     learner = bertkit.Learner.for_classification(
         args.model, train, valid, task=args.task, pooling=args.pooling,
         dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
@@ -116,6 +118,29 @@ def _cmd_train(args: argparse.Namespace) -> int:
     with open(os.path.join(args.out, "validation.json"), "w", encoding="utf-8") as f:
         json.dump(report.as_dict(), f, indent=2, ensure_ascii=False)
     print(f"predictor saved to {args.out}")
+    return 0
+
+
+def _train_documents(args: argparse.Namespace, train, valid) -> int:
+    import bertkit
+    from bertkit.evaluation import plot_confusion_matrix
+
+    if args.stream:
+        raise bertkit.BertkitError("--long-documents needs documents in memory; drop --stream.")
+    clf = bertkit.DocumentClassifier.for_documents(
+        args.model, train, valid, strategy=args.long_documents, aggregator=args.aggregator,
+        overlap=args.overlap, sentence_boundaries=args.sentences, pooling=args.pooling,
+        dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
+        max_len=args.max_len, seed=args.seed, gradient_accumulation_steps=args.accumulate)
+    clf.fit(args.lr, args.epochs, schedule=args.schedule,
+            checkpoint_dir=os.path.join(args.out, "checkpoint"))
+    os.makedirs(args.out, exist_ok=True)
+    report = clf.validate()
+    plot_confusion_matrix(report, os.path.join(args.out, "confusion_matrix.png"))
+    clf.get_predictor().save(args.out)
+    with open(os.path.join(args.out, "validation.json"), "w", encoding="utf-8") as f:
+        json.dump(report.as_dict(), f, indent=2, ensure_ascii=False)
+    print(f"document predictor saved to {args.out}")
     return 0
 
 
@@ -245,6 +270,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--pooling", choices=("pooled", "cls", "mean"), default="pooled")
     train.add_argument("--bf16", action="store_true", help="mixed bfloat16 precision")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--long-documents", choices=("chunks", "head", "head_tail"),
+                       default=None, help="documents longer than --max-len: chunk + aggregate, "
+                       "or truncate (head, head+tail)")
+    train.add_argument("--aggregator", choices=("attention", "mean", "max", "lstm"),
+                       default="attention", help="with --long-documents chunks")
+    train.add_argument("--overlap", type=int, default=0, help="tokens shared by chunks")
+    train.add_argument("--sentences", action="store_true", help="chunks end on sentences")
     train.add_argument("--stream", action="store_true",
                        help="read --data row by row (files larger than memory); needs --valid")
     _add_data_options(train)

@@ -159,9 +159,13 @@ class DocumentPredictor:
         """The predicted label of each document."""
         return [self.labels[j] for j in self.predict_proba(documents).argmax(1)]
 
-    def evaluate(self, documents: Sequence[str], labels: Sequence[Any]) -> "ClassificationReport":
+    def evaluate(self, documents: Sequence[str], labels: Sequence[Any],
+                 second_texts: Sequence[str] | None = None) -> "ClassificationReport":
         """Accuracy, per-class precision/recall/F1 and the confusion matrix."""
         from bertkit.evaluation import classification_report
+
+        if second_texts is not None:
+            raise ValueError("a document predictor takes one document per example, not pairs.")
 
         truth = self.label_map.encode(labels)
         return classification_report(truth, self.predict_proba(documents).argmax(1), self.labels)
