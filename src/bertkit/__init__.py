@@ -29,7 +29,7 @@ from bertkit.errors import (  # noqa: E402
 from bertkit.pretrained import detect_format, load_backbone, load_tokenizer, save_backbone  # noqa: E402
 from bertkit.tokenization import Tokenizer  # noqa: E402
 from bertkit.data import (  # noqa: E402
-    LabelMap, MultiHeadExamples, StreamingExamples, TextExamples, load_examples)
+    LabelMap, MultiHeadExamples, StreamingExamples, TextExamples, build_dataset, load_examples)
 from bertkit.tasks import (  # noqa: E402
     MultiHeadClassifier, RelationExtractor, SpanExtractor, TextClassifier)
 from bertkit.prediction import Predictor, load_predictor  # noqa: E402
@@ -43,14 +43,15 @@ from bertkit.training.span_learner import SpanLearner  # noqa: E402
 from bertkit.training.relation_learner import RelationLearner  # noqa: E402
 from bertkit.data.extraction import load_relation_examples, load_span_examples  # noqa: E402
 from bertkit.training.multi_head import MultiHeadLearner  # noqa: E402
+from bertkit.training.document import DocumentClassifier  # noqa: E402
 from bertkit import presets  # noqa: E402,F401  (bertkit.presets.resolve_model_path)
 from bertkit.weights.huggingface import export_huggingface  # noqa: E402
 from bertkit.weights.tf_checkpoint import TFCheckpointReader, read_tf_checkpoint  # noqa: E402
 
 __all__ = [
     "BertBackbone", "BertConfig", "Tokenizer", "TFCheckpointReader",
-    "TextExamples", "StreamingExamples", "LabelMap", "load_examples",
-    "TextClassifier", "Learner", "Predictor", "load_predictor",
+    "TextExamples", "StreamingExamples", "LabelMap", "load_examples", "build_dataset",
+    "TextClassifier", "Learner", "DocumentClassifier", "Predictor", "load_predictor",
     "TokenTagger", "TaggingLearner", "TaggingPredictor", "TaggedExamples",
     "TextRegressor", "RegressionLearner", "RegressionPredictor",
     "SpanExtractor", "SpanLearner", "load_span_examples",

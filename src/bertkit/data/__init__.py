@@ -5,7 +5,8 @@
   skipped with ``on_bad_rows="skip"``); :meth:`TextExamples.split` makes a stratified, seeded
   validation split.
 * :class:`LabelMap` turns label names into class ids (or multi-hot rows) and back.
-* :class:`StreamingExamples` reads a file larger than memory row by row.
+* :class:`StreamingExamples` reads a file larger than memory row by row; :func:`build_dataset`
+  turns a huge class-folder tree (THUCNews) into seeded train/dev/test files to stream.
 * :class:`TextBatches` / :class:`StreamingBatches` give length-bucketed batches to ``model.fit``.
 
 Example (``tokenizer`` a :class:`bertkit.Tokenizer`, ``model`` a Keras classifier):
@@ -23,9 +24,10 @@ from bertkit.data.sources import FORMATS, detect_format, load_examples, load_fol
 from bertkit.data.streaming import StreamingExamples
 from bertkit.data.multi_head import (
     MultiHeadBatches, MultiHeadExamples, encode_targets, load_multi_head_examples)
+from bertkit.data.build import DatasetSummary, build_dataset
 
 __all__ = [
-    "DataError", "DataNotFoundError", "FORMATS", "LabelMap", "StreamingBatches",
+    "DataError", "DataNotFoundError", "DatasetSummary", "build_dataset", "FORMATS", "LabelMap", "StreamingBatches",
     "StreamingExamples", "TextBatches", "TextExamples", "detect_format", "load_examples",
     "load_folder", "token_lengths", "MultiHeadBatches", "MultiHeadExamples", "encode_targets",
     "load_multi_head_examples",

@@ -84,6 +84,13 @@ class StreamingExamples:
         return self._rows.label_column is not None
 
     @property
+    def is_multi_label(self) -> bool:
+        """Whether labels are lists (settled by one pass over the labels if not given)."""
+        if self.multi_label is None and self.is_labelled:
+            self.label_names()
+        return bool(self.multi_label)
+
+    @property
     def has_pairs(self) -> bool:
         return self._rows.second_column is not None
 
