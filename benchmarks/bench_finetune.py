@@ -230,7 +230,8 @@ def run_transformers(args, path, train, valid, label_map, seed, gate, name, mode
     t0 = time.perf_counter()
     if mode == "hf_padded":
         enc = tokenizer(list(train.texts), padding="max_length", truncation=True,
-                        max_length=args.max_len, return_tensors="pt")
+                        max_length=args.max_len, return_tensors="pt",
+                        return_token_type_ids=True)  # XLM-R tokenizers omit them otherwise
         features = [{"input_ids": enc["input_ids"][i], "token_type_ids": enc["token_type_ids"][i],
                      "attention_mask": enc["attention_mask"][i], "labels": y_train[i]}
                     for i in range(len(y_train))]
@@ -238,7 +239,8 @@ def run_transformers(args, path, train, valid, label_map, seed, gate, name, mode
         def collate(rows):
             return {k: torch.stack([r[k] for r in rows]) for k in rows[0]}
     else:
-        enc = tokenizer(list(train.texts), truncation=True, max_length=args.max_len)
+        enc = tokenizer(list(train.texts), truncation=True, max_length=args.max_len,
+                        return_token_type_ids=True)
         features = [{"input_ids": enc["input_ids"][i], "token_type_ids": enc["token_type_ids"][i],
                      "attention_mask": enc["attention_mask"][i], "labels": int(y_train[i])}
                     for i in range(len(y_train))]
