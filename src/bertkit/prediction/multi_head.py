@@ -19,7 +19,6 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from bertkit._io import write_json_atomic
 from bertkit.data import LabelMap
 from bertkit.data.multi_head import encode_targets
 from bertkit.errors import CheckpointError
@@ -27,7 +26,8 @@ from bertkit.evaluation import ClassificationReport, classification_report
 from bertkit.prediction.predictor import (
     CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE, _sigmoid, _softmax,
     backbone_from_predictor_config, register_predictor_loader)
-from bertkit.prediction.saving import load_model_weights, save_model_weights
+from bertkit.prediction.predictor import save_predictor_files
+from bertkit.prediction.saving import load_model_weights
 from bertkit.tasks.hierarchy import Hierarchy
 from bertkit.tasks.multi_head import MultiHeadClassifier
 
@@ -225,12 +225,7 @@ class MultiHeadPredictor:
 
     def save(self, directory: str | os.PathLike) -> str:
         """Write the predictor to ``directory`` (config last: complete = present)."""
-        directory = os.fspath(directory)
-        os.makedirs(directory, exist_ok=True)
-        save_model_weights(self.model, os.path.join(directory, WEIGHTS_FILE))
-        self.tokenizer.save(directory)
-        write_json_atomic(os.path.join(directory, CONFIG_FILE), self.get_config())
-        return directory
+        return save_predictor_files(directory, self.model, self.tokenizer, self.get_config())
 
 
 def _load_multi_head(directory: str, config: dict[str, Any],

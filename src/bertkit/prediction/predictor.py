@@ -149,12 +149,22 @@ class Predictor:
 
     def save(self, directory: str | os.PathLike) -> str:
         """Write the predictor to ``directory``; the config is written last (complete = present)."""
-        directory = os.fspath(directory)
-        os.makedirs(directory, exist_ok=True)
-        save_model_weights(self.model, os.path.join(directory, WEIGHTS_FILE))
-        self.tokenizer.save(directory)
-        write_json_atomic(os.path.join(directory, CONFIG_FILE), self.get_config())
-        return directory
+        return save_predictor_files(directory, self.model, self.tokenizer, self.get_config())
+
+
+def save_predictor_files(directory: str | os.PathLike, model: Any, tokenizer: Any,
+                         config: dict[str, Any],
+                         extra_weights: dict[str, Any] | None = None) -> str:
+    """Write a predictor directory: weights, tokenizer files, then ``predictor.json`` last (a
+    directory holding the config is complete). Every task's predictor saves through this."""
+    directory = os.fspath(directory)
+    os.makedirs(directory, exist_ok=True)
+    save_model_weights(model, os.path.join(directory, WEIGHTS_FILE))
+    for name, extra_model in (extra_weights or {}).items():
+        save_model_weights(extra_model, os.path.join(directory, name))
+    tokenizer.save(directory)
+    write_json_atomic(os.path.join(directory, CONFIG_FILE), config)
+    return directory
 
 
 def read_predictor_config(directory: str) -> dict[str, Any]:

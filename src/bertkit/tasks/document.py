@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any, Sequence
 import keras
 import numpy as np
 
-from bertkit._io import write_json_atomic
 from bertkit.data import LabelMap
 from bertkit.errors import CheckpointError
 from bertkit.prediction.predictor import (
     CONFIG_FILE, WEIGHTS_FILE, Predictor, _softmax, backbone_from_predictor_config,
     register_predictor_loader)
-from bertkit.prediction.saving import load_model_weights, save_model_weights
+from bertkit.prediction.predictor import save_predictor_files
+from bertkit.prediction.saving import load_model_weights
 from bertkit.tasks.aggregator import ChunkAggregator, pack_chunks
 from bertkit.tasks.chunking import DocumentChunker
 from bertkit.tasks.classifier import TextClassifier
@@ -186,14 +186,9 @@ class DocumentPredictor:
 
     def save(self, directory: str | os.PathLike) -> str:
         """Write the predictor to ``directory`` (config last: complete = present)."""
-        directory = os.fspath(directory)
-        os.makedirs(directory, exist_ok=True)
-        save_model_weights(self.model, os.path.join(directory, WEIGHTS_FILE))
-        if self.aggregator is not None:
-            save_model_weights(self.aggregator, os.path.join(directory, AGGREGATOR_FILE))
-        self.tokenizer.save(directory)
-        write_json_atomic(os.path.join(directory, CONFIG_FILE), self.get_config())
-        return directory
+        extra = {AGGREGATOR_FILE: self.aggregator} if self.aggregator is not None else None
+        return save_predictor_files(directory, self.model, self.tokenizer, self.get_config(),
+                                    extra_weights=extra)
 
 
 def _load_document_classification(directory: str, config: dict[str, Any],

@@ -9,11 +9,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bertkit._io import write_json_atomic
-from bertkit.prediction.predictor import (CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE,
+from bertkit.prediction.predictor import (FORMAT, FORMAT_VERSION, WEIGHTS_FILE,
                                           backbone_from_predictor_config,
-                                          register_predictor_loader)
-from bertkit.prediction.saving import load_model_weights, save_model_weights
+                                          register_predictor_loader, save_predictor_files)
+from bertkit.prediction.saving import load_model_weights
 from bertkit.tasks.regression.model import TextRegressor
 
 TASK = "text_regression"
@@ -114,12 +113,7 @@ class RegressionPredictor:
                          "dtype": backbone.layer_dtype_policy.name}}
 
     def save(self, directory: str | os.PathLike) -> str:
-        directory = os.fspath(directory)
-        os.makedirs(directory, exist_ok=True)
-        save_model_weights(self.model, os.path.join(directory, WEIGHTS_FILE))
-        self.tokenizer.save(directory)
-        write_json_atomic(os.path.join(directory, CONFIG_FILE), self.get_config())
-        return directory
+        return save_predictor_files(directory, self.model, self.tokenizer, self.get_config())
 
 
 def _load_regression(directory: str, config: dict[str, Any],

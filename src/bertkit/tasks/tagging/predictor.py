@@ -13,12 +13,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bertkit._io import write_json_atomic
 from bertkit.errors import CheckpointError
 from bertkit.prediction.predictor import (CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE,
                                           backbone_from_predictor_config,
                                           register_predictor_loader)
-from bertkit.prediction.saving import load_model_weights, save_model_weights
+from bertkit.prediction.predictor import save_predictor_files
+from bertkit.prediction.saving import load_model_weights
 from bertkit.tasks.tagging.batches import encode_texts
 from bertkit.tasks.tagging.data import TaggedExamples, load_tagged, token_tags_to_char_spans
 from bertkit.tasks.tagging.metrics import EntityReport, entity_report
@@ -113,12 +113,7 @@ class TaggingPredictor:
 
     def save(self, directory: str | os.PathLike) -> str:
         """Write the predictor to ``directory`` (config last: complete when present)."""
-        directory = os.fspath(directory)
-        os.makedirs(directory, exist_ok=True)
-        save_model_weights(self.model, os.path.join(directory, WEIGHTS_FILE))
-        self.tokenizer.save(directory)
-        write_json_atomic(os.path.join(directory, CONFIG_FILE), self.get_config())
-        return directory
+        return save_predictor_files(directory, self.model, self.tokenizer, self.get_config())
 
 
 def _load_tagging(directory: str, config: dict[str, Any],
