@@ -210,9 +210,6 @@ class AdamW(keras.optimizers.AdamW):
         return {**super().get_config(), "lr_multipliers": self.lr_multipliers}
 
 
-LayerwiseAdamW = AdamW  # the name of session 1
-
-
 def create_optimizer(schedule: Any, *, weight_decay: float = 0.01,
                      gradient_accumulation_steps: int = 1, layerwise_decay: float | None = None,
                      model: Any = None,
