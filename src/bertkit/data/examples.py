@@ -173,15 +173,9 @@ class TextExamples:
     skipped: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
-        self.texts = _as_text_list(self.texts, "texts")
+        self.texts, self.second_texts = _checked_texts(self.texts, self.second_texts,
+                                                       "TextExamples")
         n = len(self.texts)
-        if self.second_texts is not None:
-            self.second_texts = _as_text_list(self.second_texts, "second_texts")
-            if len(self.second_texts) != n:
-                raise DataError(
-                    f"TextExamples: {n} texts but {len(self.second_texts)} second_texts; give one "
-                    f"second text per text"
-                )
         if self.labels is not None:
             if isinstance(self.labels, (str, bytes)) or not isinstance(self.labels, Iterable):
                 raise DataError(
@@ -312,16 +306,27 @@ class TextExamples:
         return self.subset(~mask), self.subset(mask)
 
 
-def _as_text_list(values: Any, name: str) -> list[str]:
+def _as_text_list(values: Any, name: str, owner: str = "TextExamples") -> list[str]:
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise DataError(f"TextExamples: {name} must be a list of strings, got {type(values).__name__}")
+        raise DataError(f"{owner}: {name} must be a list of strings, got {type(values).__name__}")
     out = list(values)
     for i, text in enumerate(out):
         if not isinstance(text, str):
-            raise DataError(
-                f"TextExamples: {name}[{i}] is a {type(text).__name__} ({text!r}), not a str"
-            )
+            raise DataError(f"{owner}: {name}[{i}] is a {type(text).__name__} ({text!r}), not a str")
     return out
+
+
+def _checked_texts(texts: Any, second_texts: Any, owner: str
+                   ) -> tuple[list[str], list[str] | None]:
+    """``texts`` (and ``second_texts`` for pairs, one per text) as lists of str, or a
+    `DataError` naming ``owner`` and what is wrong."""
+    texts = _as_text_list(texts, "texts", owner)
+    if second_texts is not None:
+        second_texts = _as_text_list(second_texts, "second_texts", owner)
+        if len(second_texts) != len(texts):
+            raise DataError(f"{owner}: {len(texts)} texts but {len(second_texts)} second_texts; "
+                            "give one second text per text")
+    return texts, second_texts
 
 
 # --------------------------------------------------------------------------------------------

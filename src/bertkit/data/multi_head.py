@@ -29,7 +29,7 @@ import numpy as np
 
 from bertkit.data.batching import TextBatches
 from bertkit.data.examples import (
-    DataError, LabelMap, LabelProblem, TextExamples, _as_text_list, _is_label_list, clean_label)
+    DataError, LabelMap, LabelProblem, TextExamples, _checked_texts, _is_label_list, clean_label)
 from bertkit.data.sources import (
     FileRows, RowProblem, SkipLog, _as_list, _is_dataframe, check_path, clean_text, column_hint)
 
@@ -103,13 +103,9 @@ class MultiHeadExamples:
     skipped: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
-        self.texts = _as_text_list(self.texts, "texts")
+        self.texts, self.second_texts = _checked_texts(self.texts, self.second_texts,
+                                                       "MultiHeadExamples")
         n = len(self.texts)
-        if self.second_texts is not None:
-            self.second_texts = _as_text_list(self.second_texts, "second_texts")
-            if len(self.second_texts) != n:
-                raise DataError(f"MultiHeadExamples: {n} texts but {len(self.second_texts)} "
-                                "second_texts")
         if not isinstance(self.labels, Mapping) or not self.labels:
             raise DataError("MultiHeadExamples: labels must be a dict {head: [label per text]} "
                             f"with at least one head, got {type(self.labels).__name__}")

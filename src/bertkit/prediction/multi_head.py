@@ -24,9 +24,8 @@ from bertkit.data.multi_head import encode_targets
 from bertkit.errors import CheckpointError
 from bertkit.evaluation import ClassificationReport, classification_report
 from bertkit.prediction.predictor import (
-    CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE, _sigmoid, _softmax,
-    backbone_from_predictor_config, register_predictor_loader)
-from bertkit.prediction.predictor import save_predictor_files
+    CONFIG_FILE, WEIGHTS_FILE, predictor_config, _sigmoid, _softmax,
+    backbone_from_predictor_config, register_predictor_loader, save_predictor_files)
 from bertkit.prediction.saving import load_model_weights
 from bertkit.tasks.hierarchy import Hierarchy
 from bertkit.tasks.multi_head import MultiHeadClassifier
@@ -207,21 +206,14 @@ class MultiHeadPredictor:
 
     # ---- saving ----------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        from bertkit import __version__
-
-        backbone = self.model.backbone
-        return {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "bertkit_version": __version__,
-            "task": TASK,
-            "labels": {head: m.to_dict() for head, m in self.label_maps.items()},
-            "hierarchy": self.hierarchy.to_dict() if self.hierarchy is not None else None,
-            "max_len": self.max_len, "batch_size": self.batch_size, "threshold": self.threshold,
-            "tokenizer": self.tokenizer.get_config(),
-            "encoder": backbone.bert_config.to_dict(),
-            "head": {"heads": self.model.heads, "loss_weights": self.model.head_loss_weights,
-                     "pooling": self.model.pooling, "dropout": self.model.dropout,
-                     "dtype": backbone.layer_dtype_policy.name},
-        }
+        model = self.model
+        return predictor_config(
+            TASK, model, self.tokenizer, max_len=self.max_len, batch_size=self.batch_size,
+            labels={head: m.to_dict() for head, m in self.label_maps.items()},
+            hierarchy=self.hierarchy.to_dict() if self.hierarchy is not None else None,
+            threshold=self.threshold,
+            head={"heads": model.heads, "loss_weights": model.head_loss_weights,
+                  "pooling": model.pooling, "dropout": model.dropout})
 
     def save(self, directory: str | os.PathLike) -> str:
         """Write the predictor to ``directory`` (config last: complete = present)."""

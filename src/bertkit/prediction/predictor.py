@@ -128,28 +128,34 @@ class Predictor:
 
     # ---- saving ----------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        from bertkit import __version__
-
-        backbone = self.model.backbone
-        return {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "bertkit_version": __version__,
-            "task": "text_classification",
-            "labels": self.label_map.to_dict(),
-            "max_len": self.max_len,
-            "batch_size": self.batch_size,
-            "threshold": self.threshold,
-            "tokenizer": self.tokenizer.get_config(),
-            "encoder": backbone.bert_config.to_dict(),
-            "head": {"num_classes": self.model.num_classes, "task": self.model.task,
-                     "pooling": self.model.pooling, "dropout": self.model.dropout,
-                     "dtype": backbone.layer_dtype_policy.name},
-        }
+        model = self.model
+        return predictor_config(
+            "text_classification", model, self.tokenizer, max_len=self.max_len,
+            batch_size=self.batch_size, labels=self.label_map.to_dict(), threshold=self.threshold,
+            head={"num_classes": model.num_classes, "task": model.task,
+                  "pooling": model.pooling, "dropout": model.dropout})
 
     def save(self, directory: str | os.PathLike) -> str:
         """Write the predictor to ``directory``; the config is written last (complete = present)."""
         return save_predictor_files(directory, self.model, self.tokenizer, self.get_config())
+
+
+def predictor_config(task: str, model: Any, tokenizer: Any, *, max_len: int, batch_size: int,
+                     head: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """The JSON config every predictor saves (``predictor.json``).
+
+    The format header, ``task`` (which `load_predictor` dispatches on), ``max_len``,
+    ``batch_size``, the tokenizer's and the encoder's configs, ``head`` (the task head's
+    settings; the encoder's dtype policy is added) and the task's own ``fields`` (labels, tag
+    scheme, thresholds, ...).
+    """
+    from bertkit import __version__
+
+    backbone = model.backbone
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, "bertkit_version": __version__,
+            "task": task, **fields, "max_len": max_len, "batch_size": batch_size,
+            "tokenizer": tokenizer.get_config(), "encoder": backbone.bert_config.to_dict(),
+            "head": {**head, "dtype": backbone.layer_dtype_policy.name}}
 
 
 def save_predictor_files(directory: str | os.PathLike, model: Any, tokenizer: Any,

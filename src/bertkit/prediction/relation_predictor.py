@@ -13,10 +13,9 @@ from typing import Any, Sequence
 import keras
 import numpy as np
 
-from bertkit.prediction.predictor import (CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE,
+from bertkit.prediction.predictor import (CONFIG_FILE, WEIGHTS_FILE, predictor_config,
                                           backbone_from_predictor_config,
-                                          register_predictor_loader)
-from bertkit.prediction.predictor import save_predictor_files
+                                          register_predictor_loader, save_predictor_files)
 from bertkit.prediction.saving import load_model_weights
 from bertkit.tasks.pointers import encode_keeping_first, pair_starts_with_ends, sigmoid
 from bertkit.tasks.relation_extraction import RelationExtractor
@@ -137,18 +136,12 @@ class RelationPredictor:
 
     # ---- saving ----------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        from bertkit import __version__
-
-        backbone = self.model.backbone
-        return {"format": FORMAT, "format_version": FORMAT_VERSION,
-                "bertkit_version": __version__, "task": TASK, "max_len": self.max_len,
-                "batch_size": self.batch_size, "tokenizer": self.tokenizer.get_config(),
-                "encoder": backbone.bert_config.to_dict(),
-                "head": {"predicates": self.predicates, "dropout": self.model.dropout,
-                         "subject_power": self.model.subject_power,
-                         "object_power": self.model.object_power,
-                         "dtype": backbone.layer_dtype_policy.name,
-                         "threshold": self.threshold}}
+        model = self.model
+        return predictor_config(
+            TASK, model, self.tokenizer, max_len=self.max_len, batch_size=self.batch_size,
+            head={"predicates": self.predicates, "dropout": model.dropout,
+                  "subject_power": model.subject_power, "object_power": model.object_power,
+                  "threshold": self.threshold})
 
     def save(self, directory: str | os.PathLike) -> str:
         """Write ``predictor.json``, ``model.safetensors`` and the tokenizer files."""

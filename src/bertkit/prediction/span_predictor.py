@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bertkit.prediction.predictor import (FORMAT, FORMAT_VERSION, WEIGHTS_FILE,
+from bertkit.prediction.predictor import (WEIGHTS_FILE, predictor_config,
                                           backbone_from_predictor_config,
                                           register_predictor_loader, save_predictor_files)
 from bertkit.prediction.saving import load_model_weights
@@ -111,17 +111,10 @@ class SpanPredictor:
 
     # ---- saving ----------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        from bertkit import __version__
-
-        backbone = self.model.backbone
-        return {"format": FORMAT, "format_version": FORMAT_VERSION,
-                "bertkit_version": __version__, "task": TASK, "max_len": self.max_len,
-                "batch_size": self.batch_size, "tokenizer": self.tokenizer.get_config(),
-                "encoder": backbone.bert_config.to_dict(),
-                "head": {"dropout": self.model.dropout, "dtype": backbone.layer_dtype_policy.name,
-                         "allow_no_answer": self.allow_no_answer,
-                         "max_answer_len": self.max_answer_len,
-                         "null_threshold": self.null_threshold}}
+        return predictor_config(
+            TASK, self.model, self.tokenizer, max_len=self.max_len, batch_size=self.batch_size,
+            head={"dropout": self.model.dropout, "allow_no_answer": self.allow_no_answer,
+                  "max_answer_len": self.max_answer_len, "null_threshold": self.null_threshold})
 
     def save(self, directory: str | os.PathLike) -> str:
         """Write ``predictor.json``, ``model.safetensors`` and the tokenizer files."""

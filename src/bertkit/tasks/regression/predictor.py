@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bertkit.prediction.predictor import (FORMAT, FORMAT_VERSION, WEIGHTS_FILE,
+from bertkit.prediction.predictor import (WEIGHTS_FILE, predictor_config,
                                           backbone_from_predictor_config,
                                           register_predictor_loader, save_predictor_files)
 from bertkit.prediction.saving import load_model_weights
@@ -102,15 +102,9 @@ class RegressionPredictor:
         return regression_report(targets, self.predict(texts, second_texts))
 
     def get_config(self) -> dict[str, Any]:
-        from bertkit import __version__
-
-        backbone = self.model.backbone
-        return {"format": FORMAT, "format_version": FORMAT_VERSION,
-                "bertkit_version": __version__, "task": TASK, "max_len": self.max_len,
-                "batch_size": self.batch_size, "tokenizer": self.tokenizer.get_config(),
-                "encoder": backbone.bert_config.to_dict(),
-                "head": {"pooling": self.model.pooling, "dropout": self.model.dropout,
-                         "dtype": backbone.layer_dtype_policy.name}}
+        return predictor_config(
+            TASK, self.model, self.tokenizer, max_len=self.max_len, batch_size=self.batch_size,
+            head={"pooling": self.model.pooling, "dropout": self.model.dropout})
 
     def save(self, directory: str | os.PathLike) -> str:
         return save_predictor_files(directory, self.model, self.tokenizer, self.get_config())

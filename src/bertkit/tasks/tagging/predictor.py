@@ -14,10 +14,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from bertkit.errors import CheckpointError
-from bertkit.prediction.predictor import (CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE,
+from bertkit.prediction.predictor import (CONFIG_FILE, WEIGHTS_FILE, predictor_config,
                                           backbone_from_predictor_config,
-                                          register_predictor_loader)
-from bertkit.prediction.predictor import save_predictor_files
+                                          register_predictor_loader, save_predictor_files)
 from bertkit.prediction.saving import load_model_weights
 from bertkit.tasks.tagging.batches import encode_texts
 from bertkit.tasks.tagging.data import TaggedExamples, load_tagged, token_tags_to_char_spans
@@ -96,20 +95,12 @@ class TaggingPredictor:
 
     # ---- saving ----------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        from bertkit import __version__
-
-        backbone = self.model.backbone
-        return {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "bertkit_version": __version__,
-            "task": TASK, "scheme": self.scheme.to_dict(), "max_len": self.max_len,
-            "batch_size": self.batch_size, "split_chars": self.split_chars,
-            "tokenizer": self.tokenizer.get_config(),
-            "encoder": backbone.bert_config.to_dict(),
-            "head": {"num_tags": self.model.num_tags, "head": self.model.head,
-                     "dropout": self.model.dropout,
-                     "crf_lr_multiplier": self.model.crf_lr_multiplier,
-                     "dtype": backbone.layer_dtype_policy.name},
-        }
+        model = self.model
+        return predictor_config(
+            TASK, model, self.tokenizer, max_len=self.max_len, batch_size=self.batch_size,
+            scheme=self.scheme.to_dict(), split_chars=self.split_chars,
+            head={"num_tags": model.num_tags, "head": model.head, "dropout": model.dropout,
+                  "crf_lr_multiplier": model.crf_lr_multiplier})
 
     def save(self, directory: str | os.PathLike) -> str:
         """Write the predictor to ``directory`` (config last: complete when present)."""
