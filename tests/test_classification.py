@@ -251,6 +251,15 @@ def test_mismatched_labels_are_a_clear_error(reviews, tokenizer):
         Learner(model, tokenizer, train, valid)
 
 
+def test_cli_predicts_and_evaluates_every_task_a_predictor_can_be_saved_as():
+    import bertkit.tasks  # noqa: F401  (registers every task's predictor loader)
+    from bertkit.cli import _EVALUATE, _PREDICT
+    from bertkit.prediction.predictor import _LOADERS
+
+    assert set(_PREDICT) == set(_EVALUATE) == set(_LOADERS)
+    assert len(_LOADERS) == 7
+
+
 def test_cli_train_predict_evaluate(tmp_path, reviews, capsys):
     from bertkit.cli import main
 

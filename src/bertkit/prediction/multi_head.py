@@ -75,6 +75,8 @@ class MultiHeadPredictor:
         threshold: the probability at which a multi-label head predicts a label.
     """
 
+    task = TASK
+
     def __init__(self, model: MultiHeadClassifier, tokenizer: Any,
                  label_maps: Mapping[str, LabelMap], hierarchy: Any = None, max_len: int = 128,
                  batch_size: int = 64, threshold: float = 0.5) -> None:

@@ -52,6 +52,8 @@ class Predictor:
     >>> bertkit.load_predictor("my_predictor").predict_proba(["dull"])  # doctest: +SKIP
     """
 
+    task = "text_classification"
+
     def __init__(self, model: TextClassifier, tokenizer: Any, label_map: LabelMap,
                  max_len: int = 128, batch_size: int = 64, threshold: float = 0.5) -> None:
         if len(label_map.names) != model.num_classes:
@@ -130,7 +132,7 @@ class Predictor:
     def get_config(self) -> dict[str, Any]:
         model = self.model
         return predictor_config(
-            "text_classification", model, self.tokenizer, max_len=self.max_len,
+            self.task, model, self.tokenizer, max_len=self.max_len,
             batch_size=self.batch_size, labels=self.label_map.to_dict(), threshold=self.threshold,
             head={"num_classes": model.num_classes, "task": model.task,
                   "pooling": model.pooling, "dropout": model.dropout})

@@ -77,6 +77,8 @@ class DocumentPredictor:
         batch_size: chunks encoded at a time, and documents aggregated at a time.
     """
 
+    task = TASK
+
     def __init__(self, model: TextClassifier, tokenizer: Any, label_map: LabelMap,
                  chunker: DocumentChunker, aggregator: ChunkAggregator | None = None,
                  batch_size: int = 64) -> None:

@@ -71,6 +71,8 @@ class RegressionPredictor:
     array([4.1], dtype=float32)
     """
 
+    task = TASK
+
     def __init__(self, model: TextRegressor, tokenizer: Any, max_len: int = 128,
                  batch_size: int = 64) -> None:
         self.model, self.tokenizer = model, tokenizer

@@ -40,6 +40,8 @@ class TaggingPredictor:
     ``split_chars=True``: one token per character for any vocabulary (see `CharSplitter`).
     """
 
+    task = TASK
+
     def __init__(self, model: TokenTagger, tokenizer: Any, scheme: TagScheme,
                  max_len: int = 128, batch_size: int = 64, split_chars: bool = False) -> None:
         if scheme.num_tags != model.num_tags:

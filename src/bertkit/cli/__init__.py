@@ -6,8 +6,9 @@
     bertkit train-tagger --data F --model M --out DIR   fine-tune an entity tagger (NER)
     bertkit train-span --data F --model M --out DIR      span extraction (query + text -> answer)
     bertkit train-relation --data F --model M --out DIR  (subject, predicate, object) triples
-    bertkit predict --model DIR [TEXT ... | --file F | --pair A B]   labels/entities/answers, JSON lines
-    bertkit evaluate --model DIR --data F   accuracy, per-class report, confusion matrix
+    bertkit predict --model DIR [TEXT ... | --file F | --pair A B]
+                                            labels/entities/answers/triples, JSON lines
+    bertkit evaluate --model DIR --data F   the task's report (accuracy, entity F1, EM, ...)
     bertkit info MODEL                      what a checkpoint holds, and whether it loads
     bertkit tokenize MODEL TEXT [TEXT2]     tokens, ids, segments and character offsets
     bertkit convert MODEL OUT [--to hf|bertkit]   rewrite a checkpoint in another format
@@ -25,7 +26,9 @@ import argparse
 import json
 import os
 import sys
-from typing import Sequence
+from typing import Any, Sequence
+
+from bertkit.cli import extraction
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -274,67 +277,60 @@ def _read_texts(args: argparse.Namespace) -> list[str]:
     return texts
 
 
-def _cmd_predict(args: argparse.Namespace) -> int:
-    import bertkit
-
-    from bertkit.tasks.regression import RegressionPredictor
-    from bertkit.tasks.tagging import TaggingPredictor
-
-    predictor = bertkit.load_predictor(args.model, batch_size=args.batch_size)
+def _texts_or_pairs(args: argparse.Namespace) -> tuple[list[str], list[str] | None]:
     pairs = _read_pairs(args)
-    if isinstance(predictor, TaggingPredictor):
-        if pairs is not None:
-            raise SystemExit("bertkit predict: a tagging predictor takes single texts, not "
-                             "pairs.")
-        texts = _read_texts(args)
-        for text, entities in zip(texts, predictor.predict(texts)):
-            print(json.dumps({"text": text, "entities": entities}, ensure_ascii=False))
-        return 0
-    if getattr(predictor, "task", "text_classification") != "text_classification":
-        from bertkit.cli_extraction import predict_extraction
+    return pairs if pairs is not None else (_read_texts(args), None)
 
-        return predict_extraction(args, predictor)
-    texts, seconds = pairs if pairs is not None else (_read_texts(args), None)
-    if isinstance(predictor, RegressionPredictor):
-        for i, (text, score) in enumerate(zip(texts, predictor.predict(texts, seconds))):
-            record = {"text": text} if seconds is None else {"text": text, "second": seconds[i]}
-            print(json.dumps({**record, "score": round(float(score), 6)}, ensure_ascii=False))
-        return 0
-    if isinstance(predictor, bertkit.MultiHeadPredictor):
-        for text, heads in zip(texts, predictor.predict_details(texts)):
-            print(json.dumps({"text": text,
-                              "labels": {h: d["label"] for h, d in heads.items()},
-                              "probabilities": {h: d["probabilities"] for h, d in heads.items()}},
-                             ensure_ascii=False))
-        return 0
+
+def _print_json(record: dict[str, Any]) -> None:
+    print(json.dumps(record, ensure_ascii=False))
+
+
+def _predict_labels(args: argparse.Namespace, predictor: Any) -> int:
+    """Single-head and document classifiers: label and probabilities per text (or pair)."""
+    texts, seconds = _texts_or_pairs(args)
     pair_args = () if seconds is None else (seconds,)  # document predictors take no pairs
     probs = predictor.predict_proba(texts, *pair_args)
     labels = predictor.predict(texts, *pair_args)
     for i, (text, label, row) in enumerate(zip(texts, labels, probs)):
         record = {"text": text} if seconds is None else {"text": text, "second": seconds[i]}
-        print(json.dumps({**record, "label": label,
-                          "probabilities": {n: round(float(p), 6)
-                                            for n, p in zip(predictor.labels, row)}},
-                         ensure_ascii=False))
+        _print_json({**record, "label": label,
+                     "probabilities": {n: round(float(p), 6)
+                                       for n, p in zip(predictor.labels, row)}})
     return 0
 
 
-def _cmd_evaluate(args: argparse.Namespace) -> int:
+def _predict_heads(args: argparse.Namespace, predictor: Any) -> int:
+    texts, seconds = _texts_or_pairs(args)
+    for text, heads in zip(texts, predictor.predict_details(texts, seconds)):
+        _print_json({"text": text, "labels": {h: d["label"] for h, d in heads.items()},
+                     "probabilities": {h: d["probabilities"] for h, d in heads.items()}})
+    return 0
+
+
+def _predict_scores(args: argparse.Namespace, predictor: Any) -> int:
+    texts, seconds = _texts_or_pairs(args)
+    for i, (text, score) in enumerate(zip(texts, predictor.predict(texts, seconds))):
+        record = {"text": text} if seconds is None else {"text": text, "second": seconds[i]}
+        _print_json({**record, "score": round(float(score), 6)})
+    return 0
+
+
+def _predict_entities(args: argparse.Namespace, predictor: Any) -> int:
+    if _read_pairs(args) is not None:
+        raise SystemExit("bertkit predict: a tagging predictor takes single texts, not pairs.")
+    texts = _read_texts(args)
+    for text, entities in zip(texts, predictor.predict(texts)):
+        _print_json({"text": text, "entities": entities})
+    return 0
+
+
+def _evaluate_labels(args: argparse.Namespace, predictor: Any) -> int:
+    """Classifiers (single-head, multi-head, document) and regressors on labelled texts."""
     import bertkit
     from bertkit.evaluation import plot_confusion_matrix
 
-    from bertkit.tasks.tagging import TaggingPredictor, load_tagged
-
-    predictor = bertkit.load_predictor(args.model, batch_size=args.batch_size)
-    if isinstance(predictor, TaggingPredictor):
-        entity_report = predictor.evaluate(load_tagged(args.data))
-        print(entity_report)
-        return 0
-    if getattr(predictor, "task", "text_classification") != "text_classification":
-        from bertkit.cli_extraction import evaluate_extraction
-
-        return evaluate_extraction(args, predictor)
-    multi = isinstance(predictor, bertkit.MultiHeadPredictor)
+    multi = predictor.task == "multi_head_classification"
     if args.label_columns and not multi:
         raise bertkit.BertkitError(
             f"{args.model} is a single-head predictor; --label-columns is for multi-head ones "
@@ -350,10 +346,52 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             plot_confusion_matrix(head_report, path, title=f"{head}: accuracy "
                                   f"{head_report.accuracy:.3f}")
             print(f"confusion matrix of {head!r} saved to {path}")
-    elif args.plot:
+    elif args.plot and hasattr(report, "confusion"):
         plot_confusion_matrix(report, args.plot)
         print(f"confusion matrix saved to {args.plot}")
     return 0
+
+
+def _evaluate_entities(args: argparse.Namespace, predictor: Any) -> int:
+    from bertkit.tasks.tagging import load_tagged
+
+    print(predictor.evaluate(load_tagged(args.data)))
+    return 0
+
+
+# What `bertkit predict` / `bertkit evaluate` do with each kind of saved predictor, by the task
+# its predictor.json names (the key `load_predictor` dispatches on).
+_PREDICT = {"text_classification": _predict_labels, "document_classification": _predict_labels,
+            "multi_head_classification": _predict_heads, "text_regression": _predict_scores,
+            "token_tagging": _predict_entities, "span_extraction": extraction.predict_spans,
+            "relation_extraction": extraction.predict_triples}
+_EVALUATE = {"text_classification": _evaluate_labels, "document_classification": _evaluate_labels,
+             "multi_head_classification": _evaluate_labels, "text_regression": _evaluate_labels,
+             "token_tagging": _evaluate_entities, "span_extraction": extraction.evaluate_extraction,
+             "relation_extraction": extraction.evaluate_extraction}
+
+
+def _for_task(table: dict[str, Any], predictor: Any, command: str) -> Any:
+    from bertkit.errors import BertkitError
+
+    if predictor.task not in table:
+        raise BertkitError(f"bertkit {command} does not handle {predictor.task!r} predictors "
+                           f"(it handles {sorted(table)}).")
+    return table[predictor.task]
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    import bertkit
+
+    predictor = bertkit.load_predictor(args.model, batch_size=args.batch_size)
+    return _for_task(_PREDICT, predictor, "predict")(args, predictor)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import bertkit
+
+    predictor = bertkit.load_predictor(args.model, batch_size=args.batch_size)
+    return _for_task(_EVALUATE, predictor, "evaluate")(args, predictor)
 
 
 def _cmd_build_dataset(args: argparse.Namespace) -> int:
@@ -494,9 +532,7 @@ def build_parser() -> argparse.ArgumentParser:
     tagger.add_argument("--seed", type=int, default=0)
     tagger.set_defaults(func=_cmd_train_tagger)
 
-    from bertkit.cli_extraction import add_extraction_commands
-
-    add_extraction_commands(sub)
+    extraction.add_extraction_commands(sub)
 
     predict = sub.add_parser(
         "predict", help="predict labels, entities, answers or triples (JSON lines on stdout)")

@@ -1,4 +1,4 @@
-"""Command-line parts of span and relation extraction (``bertkit train-span``, ``train-relation``,
+"""The span and relation extraction commands (``bertkit train-span``, ``train-relation``,
 and ``predict``/``evaluate`` on their predictors).
 
     bertkit train-span --data train.jsonl --model M --out DIR [--char] [--no-answer-not-allowed]
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from typing import Any
 
 
@@ -86,21 +85,24 @@ def _records(args: argparse.Namespace) -> list[dict[str, Any]]:
     return records
 
 
-def predict_extraction(args: argparse.Namespace, predictor: Any) -> int:
-    """``bertkit predict`` for span and relation predictors: one JSON line per text."""
+def predict_spans(args: argparse.Namespace, predictor: Any) -> int:
+    """``bertkit predict`` on a span predictor: the answer to each (query, text), JSON lines."""
     records = _records(args)
     texts = [r["text"] for r in records]
-    if predictor.task == "span_extraction":
-        queries = [r.get("query", r.get("question", args.query)) for r in records]
-        missing = [i for i, q in enumerate(queries) if not q]
-        if missing:
-            raise SystemExit("bertkit predict: a span predictor needs a query: pass --query Q, "
-                             "or JSON lines with a 'query' field.")
-        for query, text, answer in zip(queries, texts, predictor.predict(queries, texts)):
-            print(json.dumps({"query": query, "text": text, **answer}, ensure_ascii=False))
-    else:
-        for text, triples in zip(texts, predictor.predict(texts)):
-            print(json.dumps({"text": text, "spo_list": triples}, ensure_ascii=False))
+    queries = [r.get("query", r.get("question", args.query)) for r in records]
+    if not all(queries):
+        raise SystemExit("bertkit predict: a span predictor needs a query: pass --query Q, "
+                         "or JSON lines with a 'query' field.")
+    for query, text, answer in zip(queries, texts, predictor.predict(queries, texts)):
+        print(json.dumps({"query": query, "text": text, **answer}, ensure_ascii=False))
+    return 0
+
+
+def predict_triples(args: argparse.Namespace, predictor: Any) -> int:
+    """``bertkit predict`` on a relation predictor: each text's triples, JSON lines."""
+    texts = [r["text"] for r in _records(args)]
+    for text, triples in zip(texts, predictor.predict(texts)):
+        print(json.dumps({"text": text, "spo_list": triples}, ensure_ascii=False))
     return 0
 
 
@@ -146,7 +148,3 @@ def add_extraction_commands(sub: Any) -> None:
         p.set_defaults(func=func)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    from bertkit.cli import main
-
-    sys.exit(main())
