@@ -91,6 +91,23 @@ def test_layerwise_rates_slow_lower_layers():
     assert moved(embedding) < 0.05 * moved(head)
 
 
+def test_head_multiplier_scales_the_head_only_and_composes_with_layerwise_decay():
+    start = train_start_weights()
+    before = {w.path: w.numpy() for w in start}
+    _, _, plain = train(True, layerwise_decay=0.5)
+    weights, _, optimizer = train(True, layerwise_decay=0.5, head_lr_multiplier=20.0)
+    after = dict(zip((w.path for w in start), weights))
+    head = {p for p in optimizer.lr_multipliers if p.startswith("classifier_head")}
+    assert head and all(optimizer.lr_multipliers[p] == 20.0 for p in head)
+    for path, factor in optimizer.lr_multipliers.items():
+        if path not in head:  # the encoder keeps its layer-wise rates
+            assert factor == plain.lr_multipliers[path]
+    kernel = next(p for p in head if "kernel" in p)
+    assert float(np.abs(after[kernel] - before[kernel]).max()) > 5 * 5e-3  # > 5 plain steps
+    with pytest.raises(ValueError, match="need the model"):
+        create_optimizer(1e-3, head_lr_multiplier=10.0)
+
+
 def test_fused_needs_torch_and_config_round_trips():
     optimizer = AdamW(learning_rate=1e-3, lr_multipliers={"a/b": 0.5})
     config = optimizer.get_config()

@@ -73,7 +73,8 @@ class BaseLearner:
     def __init__(self, model: keras.Model, tokenizer: Any, *, batch_size: int = 32,
                  max_len: int = 128, eval_batch_size: int = 64, seed: int = 0,
                  weight_decay: float = 0.01, gradient_accumulation_steps: int = 1,
-                 layerwise_decay: float | None = None, workdir: str = "bertkit_runs") -> None:
+                 layerwise_decay: float | None = None, head_lr_multiplier: float = 1.0,
+                 workdir: str = "bertkit_runs") -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.batch_size = batch_size
@@ -83,6 +84,7 @@ class BaseLearner:
         self.weight_decay = weight_decay
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self.layerwise_decay = layerwise_decay
+        self.head_lr_multiplier = head_lr_multiplier
         self.workdir = workdir
         self.history: list[dict[str, list[float]]] = []
         self.train_data: Any = None
@@ -92,12 +94,15 @@ class BaseLearner:
         raise NotImplementedError(f"{type(self).__name__} must say how to batch its data.")
 
     # ---- training --------------------------------------------------------------------------
-    def _compile(self, schedule: Any) -> None:
-        optimizer = create_optimizer(
+    def _optimizer(self, schedule: Any) -> keras.optimizers.Optimizer:
+        return create_optimizer(
             schedule, weight_decay=self.weight_decay,
             gradient_accumulation_steps=self.gradient_accumulation_steps,
-            layerwise_decay=self.layerwise_decay, model=self.model)
-        self.model.compile(optimizer=optimizer, loss=self.model.loss_function(),
+            layerwise_decay=self.layerwise_decay, head_lr_multiplier=self.head_lr_multiplier,
+            model=self.model)
+
+    def _compile(self, schedule: Any) -> None:
+        self.model.compile(optimizer=self._optimizer(schedule), loss=self.model.loss_function(),
                            metrics=self.model.metrics_for_task())
 
     def fit(self, lr: float, epochs: int = 1, *, warmup: float = 0.1, schedule: str = "linear",

@@ -35,17 +35,20 @@ class Learner(BaseLearner):
         batch_size, max_len: batches are padded to their longest text, at most ``max_len``.
         gradient_accumulation_steps: update weights every N batches (effective batch N×).
         layerwise_decay: e.g. 0.9: each lower layer learns 0.9× as fast as the one above.
+        head_lr_multiplier: the head's learning rate over the encoder's (default 1).
     """
 
     def __init__(self, model: TextClassifier, tokenizer: Any, train_data: Any,
                  valid_data: Any = None, *, label_map: LabelMap | None = None,
                  batch_size: int = 32, max_len: int = 128, eval_batch_size: int = 64,
                  seed: int = 0, weight_decay: float = 0.01, gradient_accumulation_steps: int = 1,
-                 layerwise_decay: float | None = None, workdir: str = "bertkit_runs") -> None:
+                 layerwise_decay: float | None = None, head_lr_multiplier: float = 1.0,
+                 workdir: str = "bertkit_runs") -> None:
         super().__init__(model, tokenizer, batch_size=batch_size, max_len=max_len,
                          eval_batch_size=eval_batch_size, seed=seed, weight_decay=weight_decay,
                          gradient_accumulation_steps=gradient_accumulation_steps,
-                         layerwise_decay=layerwise_decay, workdir=workdir)
+                         layerwise_decay=layerwise_decay, head_lr_multiplier=head_lr_multiplier,
+                         workdir=workdir)
         self.train_data = self._as_examples(train_data)
         self.valid_data = self._as_examples(valid_data) if valid_data is not None else None
         if label_map is None:

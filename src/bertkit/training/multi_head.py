@@ -23,7 +23,6 @@ from bertkit.prediction.multi_head import MultiHeadPredictor, MultiHeadReport
 from bertkit.tasks.hierarchy import Hierarchy
 from bertkit.tasks.multi_head import MultiHeadClassifier
 from bertkit.training.base import BaseLearner, _FitBatches
-from bertkit.training.optimization import create_optimizer
 
 
 class MultiHeadLearner(BaseLearner):
@@ -108,11 +107,7 @@ class MultiHeadLearner(BaseLearner):
         return _FitBatches(batches)
 
     def _compile(self, schedule: Any) -> None:
-        optimizer = create_optimizer(
-            schedule, weight_decay=self.weight_decay,
-            gradient_accumulation_steps=self.gradient_accumulation_steps,
-            layerwise_decay=self.layerwise_decay, model=self.model)
-        self.model.compile(optimizer=optimizer, loss=self.model.loss_function(),
+        self.model.compile(optimizer=self._optimizer(schedule), loss=self.model.loss_function(),
                            loss_weights=self.model.loss_weights_for_task(),
                            metrics=self.model.metrics_for_task())
 

@@ -210,9 +210,20 @@ class AdamW(keras.optimizers.AdamW):
         return {**super().get_config(), "lr_multipliers": self.lr_multipliers}
 
 
+def head_multipliers(model: Any, factor: float) -> dict[str, float]:
+    """``factor`` for every trainable variable outside ``model.backbone`` (the task's head).
+
+    A head drawn at random next to a pretrained encoder often needs a larger step than the
+    encoder: with few steps (small data) it otherwise stays near its initialisation, e.g. a
+    token tagger on an encoder whose outputs are small never learns past the "no entity" prior.
+    """
+    encoder = {v.path for v in model.backbone.trainable_variables}
+    return {v.path: factor for v in model.trainable_variables if v.path not in encoder}
+
+
 def create_optimizer(schedule: Any, *, weight_decay: float = 0.01,
                      gradient_accumulation_steps: int = 1, layerwise_decay: float | None = None,
-                     model: Any = None,
+                     head_lr_multiplier: float = 1.0, model: Any = None,
                      global_clipnorm: float | None = 1.0,
                      fused: bool | None = None) -> keras.optimizers.Optimizer:
     """AdamW for fine-tuning: no decay on LayerNorm/bias, accumulation and layer-wise LR optional.
@@ -221,7 +232,9 @@ def create_optimizer(schedule: Any, *, weight_decay: float = 0.01,
     and the transformers Trainer do (Keras' ``clipnorm`` would clip each tensor separately).
 
     ``schedule`` is a float or a Keras schedule counted in batches (with accumulation the
-    schedule still advances once per batch). ``layerwise_decay`` (e.g. 0.9) needs ``model``.
+    schedule still advances once per batch). ``layerwise_decay`` (e.g. 0.9) and
+    ``head_lr_multiplier`` (the task head's rate over the encoder's, see `head_multipliers`)
+    need ``model``; the two multiply.
     ``fused`` (default: on the torch backend) picks ``AdamW``'s fused update.
     """
     kwargs: dict[str, Any] = dict(learning_rate=schedule, weight_decay=weight_decay,
@@ -229,12 +242,21 @@ def create_optimizer(schedule: Any, *, weight_decay: float = 0.01,
                                   global_clipnorm=global_clipnorm)
     if gradient_accumulation_steps > 1:
         kwargs["gradient_accumulation_steps"] = int(gradient_accumulation_steps)
+    if (layerwise_decay is not None or head_lr_multiplier != 1.0) and model is None:
+        raise ValueError("layerwise_decay and head_lr_multiplier need the model, to know which "
+                         "weight belongs where.")
+    if head_lr_multiplier <= 0:
+        raise ValueError(f"head_lr_multiplier must be positive, got {head_lr_multiplier}.")
+    multipliers: dict[str, float] = {}
     if layerwise_decay is not None:
-        if model is None:
-            raise ValueError("layerwise_decay needs the model, to know each weight's layer.")
         num_layers = model.backbone.bert_config.num_layers
-        kwargs["lr_multipliers"] = layerwise_multipliers(model.trainable_variables, num_layers,
-                                                         layerwise_decay)
+        multipliers = layerwise_multipliers(model.trainable_variables, num_layers,
+                                            layerwise_decay)
+    if head_lr_multiplier != 1.0:
+        for path, factor in head_multipliers(model, head_lr_multiplier).items():
+            multipliers[path] = multipliers.get(path, 1.0) * factor
+    if multipliers:
+        kwargs["lr_multipliers"] = multipliers
     optimizer = AdamW(fused=fused, **kwargs)
     optimizer.exclude_from_weight_decay(var_names=list(NO_DECAY_NAMES))
     return optimizer

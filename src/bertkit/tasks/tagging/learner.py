@@ -33,7 +33,7 @@ class TaggingLearner(BaseLearner):
             None.
         split_chars: one token per character with any vocabulary (e.g. e5/XLM-R on Chinese,
             whose pieces span several characters and so cut through entity boundaries).
-        Other arguments as `BaseLearner` (batch_size, max_len, seed, ...).
+        Other arguments as `BaseLearner` (batch_size, max_len, seed, head_lr_multiplier, ...).
     """
 
     def __init__(self, model: TokenTagger, tokenizer: Any, train_data: Any,
