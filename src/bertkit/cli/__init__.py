@@ -159,7 +159,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         args.model, train, valid, task=args.task, pooling=args.pooling,
         dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
         max_len=args.max_len, seed=args.seed,
-        gradient_accumulation_steps=args.accumulate)
+        gradient_accumulation_steps=args.accumulate, head_lr_multiplier=args.head_lr_multiplier)
     learner.fit(args.lr, args.epochs, schedule=args.schedule,
                 checkpoint_dir=os.path.join(args.out, "checkpoint"))
     os.makedirs(args.out, exist_ok=True)
@@ -189,7 +189,8 @@ def _cmd_train_tagger(args: argparse.Namespace) -> int:
         args.model, train, valid, scheme=args.scheme, head=args.head,
         tokenizer_mode="char" if args.char else None, split_chars=args.split_chars,
         dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
-        max_len=args.max_len, seed=args.seed, gradient_accumulation_steps=args.accumulate)
+        max_len=args.max_len, seed=args.seed, gradient_accumulation_steps=args.accumulate,
+        head_lr_multiplier=args.head_lr_multiplier)
     learner.fit(args.lr, args.epochs, schedule=args.schedule,
                 checkpoint_dir=os.path.join(args.out, "checkpoint"))
     os.makedirs(args.out, exist_ok=True)
@@ -210,7 +211,7 @@ def _train_multi_head(args: argparse.Namespace, train, valid) -> int:
         args.model, train, valid, pooling=args.pooling, hierarchy=hierarchy,
         dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
         max_len=args.max_len, seed=args.seed, gradient_accumulation_steps=args.accumulate,
-        **options)
+        head_lr_multiplier=args.head_lr_multiplier, **options)
     learner.fit(args.lr, args.epochs, schedule=args.schedule,
                 checkpoint_dir=os.path.join(args.out, "checkpoint"))
     os.makedirs(args.out, exist_ok=True)
@@ -479,6 +480,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-len", type=int, default=128)
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--accumulate", type=int, default=1, help="gradient accumulation steps")
+    train.add_argument("--head-lr-multiplier", type=float, default=1.0,
+                       help="the new head's learning rate over the encoder's (e.g. 10 when "
+                            "training steps are few)")
     train.add_argument("--task", choices=("single_label", "binary", "multi_label"), default=None)
     train.add_argument("--pooling", choices=("pooled", "cls", "mean"), default="pooled")
     train.add_argument("--bf16", action="store_true", help="mixed bfloat16 precision")
@@ -528,6 +532,9 @@ def build_parser() -> argparse.ArgumentParser:
     tagger.add_argument("--max-len", type=int, default=128)
     tagger.add_argument("--batch-size", type=int, default=32)
     tagger.add_argument("--accumulate", type=int, default=1, help="gradient accumulation steps")
+    tagger.add_argument("--head-lr-multiplier", type=float, default=1.0,
+                        help="the new head's learning rate over the encoder's (e.g. 10 when "
+                             "training steps are few)")
     tagger.add_argument("--bf16", action="store_true", help="mixed bfloat16 precision")
     tagger.add_argument("--seed", type=int, default=0)
     tagger.set_defaults(func=_cmd_train_tagger)
