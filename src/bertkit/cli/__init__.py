@@ -29,6 +29,7 @@ import sys
 from typing import Any, Sequence
 
 from bertkit.cli import extraction
+from bertkit.cli.options import add_training_options, learner_options
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -156,10 +157,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.label_columns:
         return _train_multi_head(args, train, valid)
     learner = bertkit.Learner.for_classification(
-        args.model, train, valid, task=args.task, pooling=args.pooling,
-        dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
-        max_len=args.max_len, seed=args.seed,
-        gradient_accumulation_steps=args.accumulate, head_lr_multiplier=args.head_lr_multiplier)
+        args.model, train, valid, task=args.task, pooling=args.pooling, **learner_options(args))
     learner.fit(args.lr, args.epochs, schedule=args.schedule,
                 checkpoint_dir=os.path.join(args.out, "checkpoint"))
     os.makedirs(args.out, exist_ok=True)
@@ -188,9 +186,7 @@ def _cmd_train_tagger(args: argparse.Namespace) -> int:
     learner = TaggingLearner.for_tagging(
         args.model, train, valid, scheme=args.scheme, head=args.head,
         tokenizer_mode="char" if args.char else None, split_chars=args.split_chars,
-        dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
-        max_len=args.max_len, seed=args.seed, gradient_accumulation_steps=args.accumulate,
-        head_lr_multiplier=args.head_lr_multiplier)
+        **learner_options(args))
     learner.fit(args.lr, args.epochs, schedule=args.schedule,
                 checkpoint_dir=os.path.join(args.out, "checkpoint"))
     os.makedirs(args.out, exist_ok=True)
@@ -209,9 +205,7 @@ def _train_multi_head(args: argparse.Namespace, train, valid) -> int:
     hierarchy = options.pop("hierarchy", None)
     learner = bertkit.MultiHeadLearner.for_multi_head(
         args.model, train, valid, pooling=args.pooling, hierarchy=hierarchy,
-        dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
-        max_len=args.max_len, seed=args.seed, gradient_accumulation_steps=args.accumulate,
-        head_lr_multiplier=args.head_lr_multiplier, **options)
+        **learner_options(args), **options)
     learner.fit(args.lr, args.epochs, schedule=args.schedule,
                 checkpoint_dir=os.path.join(args.out, "checkpoint"))
     os.makedirs(args.out, exist_ok=True)
@@ -253,8 +247,7 @@ def _train_documents(args: argparse.Namespace, train, valid) -> int:
     clf = bertkit.DocumentClassifier.for_documents(
         args.model, train, valid, strategy=args.long_documents, aggregator=args.aggregator,
         overlap=args.overlap, sentence_boundaries=args.sentences, pooling=args.pooling,
-        dtype="mixed_bfloat16" if args.bf16 else None, batch_size=args.batch_size,
-        max_len=args.max_len, seed=args.seed, gradient_accumulation_steps=args.accumulate)
+        **learner_options(args))
     clf.fit(args.lr, args.epochs, schedule=args.schedule,
             checkpoint_dir=os.path.join(args.out, "checkpoint"))
     os.makedirs(args.out, exist_ok=True)
@@ -474,19 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--model", default="all-MiniLM-L6-v2",
                        help="pretrained encoder: directory, checkpoint or preset name")
     train.add_argument("--out", required=True, help="directory for the predictor")
-    train.add_argument("--epochs", type=int, default=2)
-    train.add_argument("--lr", type=float, default=5e-5)
-    train.add_argument("--schedule", choices=("linear", "onecycle", "constant"), default="linear")
-    train.add_argument("--max-len", type=int, default=128)
-    train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--accumulate", type=int, default=1, help="gradient accumulation steps")
-    train.add_argument("--head-lr-multiplier", type=float, default=1.0,
-                       help="the new head's learning rate over the encoder's (e.g. 10 when "
-                            "training steps are few)")
+    add_training_options(train)
     train.add_argument("--task", choices=("single_label", "binary", "multi_label"), default=None)
     train.add_argument("--pooling", choices=("pooled", "cls", "mean"), default="pooled")
-    train.add_argument("--bf16", action="store_true", help="mixed bfloat16 precision")
-    train.add_argument("--seed", type=int, default=0)
     train.add_argument("--loss-weights", default=None, metavar="A=1,B=0.5",
                        help="multi-head: weight of each head's loss")
     train.add_argument("--head-tasks", default=None, metavar="B=binary",
@@ -525,18 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     tagger.add_argument("--repair-tags", action="store_true",
                         help="repair ill-formed tag sequences in char-tag files instead of "
                              "stopping (a stray I-/M-/E- tag begins an entity)")
-    tagger.add_argument("--epochs", type=int, default=2)
-    tagger.add_argument("--lr", type=float, default=5e-5)
-    tagger.add_argument("--schedule", choices=("linear", "onecycle", "constant"),
-                        default="linear")
-    tagger.add_argument("--max-len", type=int, default=128)
-    tagger.add_argument("--batch-size", type=int, default=32)
-    tagger.add_argument("--accumulate", type=int, default=1, help="gradient accumulation steps")
-    tagger.add_argument("--head-lr-multiplier", type=float, default=1.0,
-                        help="the new head's learning rate over the encoder's (e.g. 10 when "
-                             "training steps are few)")
-    tagger.add_argument("--bf16", action="store_true", help="mixed bfloat16 precision")
-    tagger.add_argument("--seed", type=int, default=0)
+    add_training_options(tagger)
     tagger.set_defaults(func=_cmd_train_tagger)
 
     extraction.add_extraction_commands(sub)

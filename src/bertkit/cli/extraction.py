@@ -15,6 +15,8 @@ import json
 import os
 from typing import Any
 
+from bertkit.cli.options import add_training_options, learner_options
+
 
 def _split(examples: Any, args: argparse.Namespace, load: Any) -> tuple[Any, Any]:
     if args.valid:
@@ -43,7 +45,7 @@ def _cmd_train_span(args: argparse.Namespace) -> int:
     learner = SpanLearner.for_span_extraction(
         args.model, train, valid, mode="char" if args.char else None,
         allow_no_answer=not args.always_answer, max_answer_len=args.max_answer_len,
-        batch_size=args.batch_size, max_len=args.max_len, seed=args.seed)
+        **learner_options(args))
     return _finish(learner, args)
 
 
@@ -55,8 +57,7 @@ def _cmd_train_relation(args: argparse.Namespace) -> int:
     print(f"{len(train)} training and {len(valid)} validation texts")
     learner = RelationLearner.for_relation_extraction(
         args.model, train, valid, mode="char" if args.char else None,
-        on_conflict="skip" if args.skip_conflicts else "error",
-        batch_size=args.batch_size, max_len=args.max_len, seed=args.seed)
+        on_conflict="skip" if args.skip_conflicts else "error", **learner_options(args))
     return _finish(learner, args)
 
 
@@ -129,13 +130,7 @@ def add_extraction_commands(sub: Any) -> None:
         p.add_argument("--out", required=True, help="directory for the predictor")
         p.add_argument("--char", action="store_true",
                        help="character tokens (one per character; Chinese)")
-        p.add_argument("--epochs", type=int, default=2)
-        p.add_argument("--lr", type=float, default=5e-5)
-        p.add_argument("--schedule", choices=("linear", "onecycle", "constant"),
-                       default="linear")
-        p.add_argument("--max-len", type=int, default=256)
-        p.add_argument("--batch-size", type=int, default=32)
-        p.add_argument("--seed", type=int, default=0)
+        add_training_options(p, max_len=256)
         if name == "train-span":
             p.add_argument("--always-answer", action="store_true",
                            help="every example has an answer (no 'no answer' position)")
