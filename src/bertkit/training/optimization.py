@@ -137,9 +137,13 @@ class AdamW(keras.optimizers.AdamW):
       multiplier), and global-norm clipping scales the gradients in place. Keras' generic path
       runs about ten ``_foreach`` passes, four of them allocating a temporary as large as all
       weights: on a CPU that was a quarter of a fine-tuning step (``benchmarks/
-      bench_train_step.py``). The maths is Keras' AdamW exactly (``tests/test_optimizer.py``
-      compares both paths); only torch's epsilon placement differs, and is rescaled.
-    - On other backends Keras' own implementation runs, with the multipliers applied.
+      bench_train_step.py``).
+    - Both paths compute the update of the Adam paper and ``torch.optim.AdamW`` (so of the
+      transformers Trainer): epsilon is added to the *bias-corrected* second moment's root,
+      ``m_hat / (sqrt(v_hat) + eps)``. Keras' Adam adds it before the correction, which makes
+      the first steps smaller (by ~30x epsilon at step 1) for weights with small gradients.
+      ``tests/test_optimizer.py`` checks both paths against ``torch.optim.AdamW`` step by step.
+    - On other backends the generic path runs (``keras.ops``), with the multipliers applied.
 
     Gradient accumulation, schedules, EMA and saving are Keras' own.
     """
@@ -155,8 +159,22 @@ class AdamW(keras.optimizers.AdamW):
 
     # ---- generic path (every backend)
     def update_step(self, gradient, variable, learning_rate):
-        scale = self.lr_multipliers.get(variable.path, 1.0)
-        return super().update_step(gradient, variable, ops.cast(learning_rate, "float32") * scale)
+        """Keras' Adam step with this variable's multiplier and epsilon after bias correction
+        (weight decay is applied before, by ``_apply_weight_decay``)."""
+        if self.amsgrad:
+            raise ValueError("bertkit's AdamW does not implement amsgrad; use keras.optimizers.AdamW.")
+        dtype = variable.dtype
+        lr = ops.cast(learning_rate, dtype) * self.lr_multipliers.get(variable.path, 1.0)
+        gradient = ops.cast(gradient, dtype)
+        step = ops.cast(self.iterations + 1, dtype)
+        correction_1 = 1 - ops.power(ops.cast(self.beta_1, dtype), step)
+        correction_2 = 1 - ops.power(ops.cast(self.beta_2, dtype), step)
+        index = self._get_variable_index(variable)
+        m, v = self._momentums[index], self._velocities[index]
+        self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
+        self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - self.beta_2))
+        denominator = ops.add(ops.sqrt(ops.divide(v, correction_2)), self.epsilon)
+        self.assign_sub(variable, ops.divide(ops.multiply(m, lr / correction_1), denominator))
 
     # ---- torch fast path
     def _apply_weight_decay(self, variables):
@@ -186,8 +204,6 @@ class AdamW(keras.optimizers.AdamW):
             lr = float(learning_rate.value if hasattr(learning_rate, "value")
                        else learning_rate)
             step = float(self.iterations) + 1.0  # counts updates, not accumulated batches
-            # Keras adds epsilon to sqrt(v); torch to sqrt(v / (1 - beta_2 ** t)).
-            eps = self.epsilon / (1.0 - self.beta_2 ** step) ** 0.5
             groups: dict[tuple[float, float], list] = {}
             for grad, variable in zip(grads, trainable_variables):
                 decay = self.weight_decay if (self.weight_decay and
@@ -203,7 +219,7 @@ class AdamW(keras.optimizers.AdamW):
                     [self._momentums[i].value for i in index],
                     [self._velocities[i].value for i in index], [],
                     [step_tensor] * len(pairs), amsgrad=False, lr=lr * scale,
-                    beta1=self.beta_1, beta2=self.beta_2, weight_decay=decay, eps=eps,
+                    beta1=self.beta_1, beta2=self.beta_2, weight_decay=decay, eps=self.epsilon,
                     maximize=False)
 
     def get_config(self) -> dict[str, Any]:
