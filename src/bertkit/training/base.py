@@ -102,7 +102,10 @@ class BaseLearner:
             model=self.model)
 
     def _compile(self, schedule: Any) -> None:
+        # Models with several outputs weigh their losses (``loss_weights_for_task``); others don't.
+        weights = getattr(self.model, "loss_weights_for_task", None)
         self.model.compile(optimizer=self._optimizer(schedule), loss=self.model.loss_function(),
+                           loss_weights=weights() if weights else None,
                            metrics=self.model.metrics_for_task())
 
     def fit(self, lr: float, epochs: int = 1, *, warmup: float = 0.1, schedule: str = "linear",

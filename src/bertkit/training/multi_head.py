@@ -106,11 +106,6 @@ class MultiHeadLearner(BaseLearner):
             max_len=self.max_len, shuffle=training, seed=self.seed)
         return _FitBatches(batches)
 
-    def _compile(self, schedule: Any) -> None:
-        self.model.compile(optimizer=self._optimizer(schedule), loss=self.model.loss_function(),
-                           loss_weights=self.model.loss_weights_for_task(),
-                           metrics=self.model.metrics_for_task())
-
     # ---- evaluation ------------------------------------------------------------------------
     def validate(self, data: Any = None, *, print_report: bool = True,
                  plot_dir: str | None = ".") -> MultiHeadReport:
