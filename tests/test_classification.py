@@ -251,6 +251,23 @@ def test_mismatched_labels_are_a_clear_error(reviews, tokenizer):
         Learner(model, tokenizer, train, valid)
 
 
+def test_bucket_window_trades_padding_for_random_batches(reviews, tokenizer):
+    """Length grouping (default windows of 50 batches) pads far less than random batches."""
+    def padded_slots(learner):
+        batches = learner._batches(learner.train_data, training=True).batches
+        batches.set_epoch(0)
+        rows = [batches.batch_indices(i) for i in range(len(batches))]
+        assert sorted(np.concatenate(rows).tolist()) == list(range(len(learner.train_data)))
+        return sum(len(r) * int(batches.lengths[r].max()) for r in rows)
+
+    grouped = make_learner(reviews, tokenizer)
+    plain = make_learner(reviews, tokenizer, bucket_window=1)
+    assert grouped.bucket_window == 50 and plain.bucket_window == 1
+    assert padded_slots(grouped) < 0.8 * padded_slots(plain)
+    with pytest.raises(ValueError, match="bucket_window"):
+        make_learner(reviews, tokenizer, bucket_window=0)
+
+
 def test_cli_predicts_and_evaluates_every_task_a_predictor_can_be_saved_as():
     import bertkit.tasks  # noqa: F401  (registers every task's predictor loader)
     from bertkit.cli import _EVALUATE, _PREDICT
@@ -274,7 +291,7 @@ def test_cli_train_predict_evaluate(tmp_path, reviews, capsys):
     out = tmp_path / "model"
     args = ["--data", str(data), "--text-column", "review", "--label-column", "sentiment"]
     assert main(["train", *args, "--model", str(TINY_TF), "--out", str(out), "--epochs", "1",
-                 "--lr", "2e-3", "--batch-size", "16", "--max-len", "48"]) == 0
+                 "--lr", "2e-3", "--batch-size", "16", "--max-len", "48", "--bucket-window", "4"]) == 0
     assert (out / "predictor.json").exists() and (out / "confusion_matrix.png").exists()
     capsys.readouterr()
     assert main(["predict", "--model", str(out), "质量很好，非常满意", "太差了"]) == 0

@@ -15,6 +15,7 @@ import numpy as np
 
 from bertkit.data import LabelMap, StreamingBatches, StreamingExamples, TextBatches, TextExamples
 from bertkit.data import load_examples
+from bertkit.data.batching import _positive_int
 from bertkit.errors import BertkitError
 from bertkit.evaluation import ClassificationReport, plot_confusion_matrix
 from bertkit.prediction.predictor import Predictor
@@ -60,7 +61,7 @@ class Learner(BaseLearner):
                                f"({', '.join(label_map.names[:10])}) but the model has "
                                f"{model.num_classes} classes.")
         self.label_map = label_map
-        self.bucket_window = bucket_window
+        self.bucket_window = _positive_int(bucket_window, "bucket_window")
 
     # ---- construction ----------------------------------------------------------------------
     @classmethod
