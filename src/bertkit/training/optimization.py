@@ -151,6 +151,9 @@ class AdamW(keras.optimizers.AdamW):
     def __init__(self, *args: Any, lr_multipliers: dict[str, float] | None = None,
                  fused: bool | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.amsgrad:  # neither update path implements it
+            raise ValueError("bertkit's AdamW does not implement amsgrad; use "
+                             "keras.optimizers.AdamW.")
         self.lr_multipliers = dict(lr_multipliers or {})
         if fused and keras.backend.backend() != "torch":
             raise ValueError("fused=True needs the torch backend; leave it unset to use the "
@@ -161,8 +164,6 @@ class AdamW(keras.optimizers.AdamW):
     def update_step(self, gradient, variable, learning_rate):
         """Keras' Adam step with this variable's multiplier and epsilon after bias correction
         (weight decay is applied before, by ``_apply_weight_decay``)."""
-        if self.amsgrad:
-            raise ValueError("bertkit's AdamW does not implement amsgrad; use keras.optimizers.AdamW.")
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype) * self.lr_multipliers.get(variable.path, 1.0)
         gradient = ops.cast(gradient, dtype)
