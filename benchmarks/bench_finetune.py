@@ -191,8 +191,7 @@ def bertkit_tokens(learner, epochs: int) -> int:
     total = 0
     for epoch in range(epochs):
         batches.set_epoch(epoch)
-        total += sum(len(idx) * int(batches.lengths[idx].max())
-                     for idx in (batches.batch_indices(i) for i in range(len(batches))))
+        total += batches.token_slots()
     return total // epochs
 
 

@@ -432,9 +432,11 @@ def test_text_batches_bucketing(reviews, tokenizer):
     for epoch in range(2):
         seen = []
         sizes = []
+        slots = 0
         for i in range(len(batches)):
             inputs, labels = batches[i]
             idx = batches.batch_indices(i)
+            slots += inputs["token_ids"].size
             assert set(inputs) == {"token_ids", "segment_ids", "padding_mask"}
             assert all(v.dtype == np.int32 for v in inputs.values())
             # padded only to the longest row of the batch
@@ -446,6 +448,7 @@ def test_text_batches_bucketing(reviews, tokenizer):
         assert sorted(seen) == list(range(2000))  # every example exactly once per epoch
         assert sizes.count(32) == len(batches) - 1  # only one batch is partial
         assert seen == batches.order.tolist()
+        assert batches.token_slots() == slots  # the cells of the arrays the batches hold
         orders.append(seen)
         batches.on_epoch_end()
     assert orders[0] != orders[1] and batches.epoch == 2
@@ -454,10 +457,8 @@ def test_text_batches_bucketing(reviews, tokenizer):
     assert twin.order.tolist() == orders[0]
     assert TextBatches(reviews, tokenizer, lm, batch_size=32, seed=1, bucket_window=10).order.tolist() != orders[0]
     # bucketing cuts padding compared with no bucketing
-    def padded_cells(b):
-        return sum(int(b.lengths[b.batch_indices(i)].max()) * len(b.batch_indices(i)) for i in range(len(b)))
     plain = TextBatches(reviews, tokenizer, lm, batch_size=32, bucket_window=1)
-    assert padded_cells(batches) < 0.8 * padded_cells(plain)
+    assert batches.token_slots() < 0.8 * plain.token_slots()
     # an unused epoch is not skipped (Keras calls on_epoch_end before the first epoch)
     fresh = TextBatches(reviews, tokenizer, lm, batch_size=32, seed=0, bucket_window=10)
     fresh.on_epoch_end()
@@ -492,6 +493,7 @@ def test_text_batches_pairs_multilabel_and_padding(tokenizer):
     assert inputs["token_ids"].shape[1] % 8 == 0 and labels.dtype == np.float32
     assert set(np.unique(inputs["segment_ids"])) == {0, 1}
     assert inputs["padding_mask"].sum(axis=1).tolist() == b.lengths[b.batch_indices(0)].tolist()
+    assert b.token_slots() == sum(b[i][0]["token_ids"].size for i in range(len(b)))
     with pytest.raises(DataError, match="batch_size must be an integer >= 1"):
         TextBatches(ex, tokenizer, lm, batch_size=0)
     with pytest.raises(DataError, match="example 0: unknown label"):

@@ -198,6 +198,16 @@ class TextBatches(keras.utils.PyDataset):
         start = int(self._batch_order[index % n_batches]) * self.batch_size
         return self._sorted[start: start + self.batch_size]
 
+    def token_slots(self) -> int:
+        """Token positions, padding included, in this epoch's batches: what one epoch computes
+        on (``len(batch) * width`` summed, the width rounded up to ``pad_to_multiple_of``)."""
+        multiple = self.pad_to_multiple_of or 1
+        total = 0
+        for i in range(len(self)):
+            idx = self.batch_indices(i)
+            total += len(idx) * -(-int(self.lengths[idx].max()) // multiple) * multiple
+        return total
+
     @property
     def order(self) -> np.ndarray:
         """The example indices of all batches of this epoch, concatenated in batch order."""
