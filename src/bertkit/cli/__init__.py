@@ -158,7 +158,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         return _train_multi_head(args, train, valid)
     learner = bertkit.Learner.for_classification(
         args.model, train, valid, task=args.task, pooling=args.pooling,
-        bucket_window=args.bucket_window, **learner_options(args))
+        **({} if args.bucket_window is None else {"bucket_window": args.bucket_window}),
+        **learner_options(args))
     learner.fit(args.lr, args.epochs, schedule=args.schedule,
                 checkpoint_dir=os.path.join(args.out, "checkpoint"))
     os.makedirs(args.out, exist_ok=True)
@@ -471,9 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_training_options(train)
     train.add_argument("--task", choices=("single_label", "binary", "multi_label"), default=None)
     train.add_argument("--pooling", choices=("pooled", "cls", "mean"), default="pooled")
-    train.add_argument("--bucket-window", type=int, default=50, metavar="N",
+    train.add_argument("--bucket-window", type=int, default=None, metavar="N",
                        help="group training batches by length within windows of N batches "
-                            "(less padding, faster); 1 = random batches")
+                            "(less padding, faster; default: the Learner's); 1 = random batches")
     train.add_argument("--loss-weights", default=None, metavar="A=1,B=0.5",
                        help="multi-head: weight of each head's loss")
     train.add_argument("--head-tasks", default=None, metavar="B=binary",
