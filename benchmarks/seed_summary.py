@@ -12,7 +12,9 @@ prints per run:
 - training time relative to the reference, only from runs that shared the machine in turns
   (same file, same seed), since time measured in different sessions is not comparable.
 
-    python benchmarks/seed_summary.py benchmarks/out/finetune_pang_lee_*.json --reference hf_padded
+    python benchmarks/seed_summary.py benchmarks/out/A.json benchmarks/out/B.json --reference hf_padded
+
+Each file's commit is printed: pool only runs of the same code.
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ def load_runs(paths: list[Path]) -> tuple[dict, list[dict]]:
     return setup, runs
 
 
-def unique_by_run_and_seed(runs: list[dict]) -> dict[tuple[str, int], list[dict]]:
+def group_by_run_and_seed(runs: list[dict]) -> dict[tuple[str, int], list[dict]]:
     """Runs grouped by (name, seed); a seed run twice keeps every copy (its mean is used)."""
     grouped: dict[tuple[str, int], list[dict]] = {}
     for run in runs:
@@ -101,7 +103,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="also write the table as JSON")
     args = parser.parse_args()
     setup, runs = load_runs(args.files)
-    grouped = unique_by_run_and_seed(runs)
+    grouped = group_by_run_and_seed(runs)
     names = sorted({name for name, _ in grouped}, key=lambda n: (n != args.reference, n))
     if args.reference not in names:
         raise SystemExit(f"no run named {args.reference!r} in these files; runs: {names}")
