@@ -20,7 +20,7 @@ from bertkit._backend import choose_backend
 
 choose_backend()
 
-__version__ = "0.1.0"
+from bertkit._version import __version__  # noqa: E402
 
 from bertkit.backbone.backbone import BertBackbone  # noqa: E402
 from bertkit.backbone.config import BertConfig  # noqa: E402

@@ -23,21 +23,9 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from bertkit.errors import BertkitError
+from bertkit.errors import DataError, DataNotFoundError
 
 __all__ = ["DataError", "DataNotFoundError", "LabelMap", "TextExamples", "clean_label"]
-
-
-class DataError(BertkitError, ValueError):
-    """Training or prediction data is malformed: a bad row, a missing column, an unknown label.
-
-    Messages about files name the file and the line (``"reviews.csv line 17: the text is
-    empty; ..."``) and say how to fix the problem.
-    """
-
-
-class DataNotFoundError(DataError, FileNotFoundError):
-    """A data file or folder does not exist."""
 
 
 class LabelProblem(Exception):

@@ -151,7 +151,7 @@ def predictor_config(task: str, model: Any, tokenizer: Any, *, max_len: int, bat
     settings; the encoder's dtype policy is added) and the task's own ``fields`` (labels, tag
     scheme, thresholds, ...).
     """
-    from bertkit import __version__
+    from bertkit._version import __version__
 
     backbone = model.backbone
     return {"format": FORMAT, "format_version": FORMAT_VERSION, "bertkit_version": __version__,

@@ -32,7 +32,7 @@ def is_bertkit_directory(directory: str) -> bool:
 
 def save_backbone(backbone: BertBackbone, directory: str, tokenizer: Any = None) -> str:
     """Save ``backbone`` (and ``tokenizer``) to ``directory`` in bertkit's format."""
-    from bertkit import __version__
+    from bertkit._version import __version__
 
     os.makedirs(directory, exist_ok=True)
     state = {path: np.asarray(keras.ops.convert_to_numpy(variable), dtype=np.float32)

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bertkit.errors import BertkitError, CheckpointError, CheckpointNotFoundError
+from bertkit.errors import CheckpointError, CheckpointNotFoundError, VariableNotFoundError
 
 __all__ = [
     "TensorInfo",
@@ -51,13 +51,6 @@ __all__ = [
     "read_tf_checkpoint",
     "unmask_crc32c",
 ]
-
-
-class VariableNotFoundError(BertkitError, KeyError):
-    """`TFCheckpointReader.read` was asked for a name the checkpoint does not hold."""
-
-    def __str__(self) -> str:  # KeyError would repr() the message and show it in quotes
-        return str(self.args[0]) if self.args else ""
 
 
 # ----------------------------------------------------------------------------------------------
