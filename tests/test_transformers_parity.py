@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import bertkit
-from bertkit.tasks.classifier import TextClassifier
+from bertkit.tasks.classification import TextClassifier
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "torch",
                                 reason="compares against a torch training loop")

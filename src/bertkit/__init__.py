@@ -30,20 +30,18 @@ from bertkit.pretrained import detect_format, load_backbone, load_tokenizer, sav
 from bertkit.tokenization import Tokenizer  # noqa: E402
 from bertkit.data import (  # noqa: E402
     LabelMap, MultiHeadExamples, StreamingExamples, TextExamples, build_dataset, load_examples)
-from bertkit.tasks import (  # noqa: E402
-    MultiHeadClassifier, RelationExtractor, SpanExtractor, TextClassifier)
-from bertkit.prediction import Predictor, load_predictor  # noqa: E402
-from bertkit.prediction.multi_head import MultiHeadPredictor  # noqa: E402
-from bertkit.training.learner import Learner  # noqa: E402
-from bertkit.tasks.tagging import TaggedExamples, TaggingPredictor, TokenTagger  # noqa: E402
-from bertkit.tasks.tagging.learner import TaggingLearner  # noqa: E402
-from bertkit.tasks.regression import RegressionPredictor, TextRegressor  # noqa: E402
-from bertkit.tasks.regression.learner import RegressionLearner  # noqa: E402
-from bertkit.training.span_learner import SpanLearner  # noqa: E402
-from bertkit.training.relation_learner import RelationLearner  # noqa: E402
 from bertkit.data.extraction import load_relation_examples, load_span_examples  # noqa: E402
-from bertkit.training.multi_head import MultiHeadLearner  # noqa: E402
-from bertkit.training.document import DocumentClassifier  # noqa: E402
+from bertkit.prediction import load_predictor  # noqa: E402
+from bertkit.tasks.classification import Learner, Predictor, TextClassifier  # noqa: E402
+from bertkit.tasks.document import DocumentClassifier  # noqa: E402
+from bertkit.tasks.multi_head import (  # noqa: E402
+    MultiHeadClassifier, MultiHeadLearner, MultiHeadPredictor)
+from bertkit.tasks.regression import (  # noqa: E402
+    RegressionLearner, RegressionPredictor, TextRegressor)
+from bertkit.tasks.relation_extraction import RelationExtractor, RelationLearner  # noqa: E402
+from bertkit.tasks.span_extraction import SpanExtractor, SpanLearner  # noqa: E402
+from bertkit.tasks.tagging import (  # noqa: E402
+    TaggedExamples, TaggingLearner, TaggingPredictor, TokenTagger)
 from bertkit import presets  # noqa: E402,F401  (bertkit.presets.resolve_model_path)
 from bertkit.weights.huggingface import export_huggingface  # noqa: E402
 from bertkit.weights.tf_checkpoint import TFCheckpointReader, read_tf_checkpoint  # noqa: E402

@@ -7,9 +7,14 @@ import os
 from typing import Any
 
 
-def write_json_atomic(path: str, data: Any) -> None:
-    """Write JSON so that readers see the old file or the new one, never half of one."""
+def write_text_atomic(path: str, text: str) -> None:
+    """Write UTF-8 text so that readers see the old file or the new one, never half of one."""
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, ensure_ascii=False)
+        f.write(text)
     os.replace(tmp, path)
+
+
+def write_json_atomic(path: str, data: Any) -> None:
+    """Write JSON (indented, Chinese kept readable) atomically, as `write_text_atomic`."""
+    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))

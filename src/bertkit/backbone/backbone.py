@@ -106,9 +106,45 @@ class BertBackbone(keras.Model):
         self.transformer_layers = transformer_layers
         self.pooler_dense = pooler_dense
 
+    # ---- the backbone interface (bertkit.backbone.interface.Encoder) ------------------------
+    #: the family's name, saved with predictors (`bertkit.backbone.interface.build_encoder`)
+    family = "bert"
+    has_pooler = True
+
     @property
     def hidden_size(self) -> int:
         return self.bert_config.hidden_size
+
+    @property
+    def initializer_range(self) -> float:
+        return self.bert_config.initializer_range
+
+    def encoder_config(self) -> dict[str, Any]:
+        """The architecture as a JSON-able dict (`from_encoder_config` reads it back)."""
+        return self.bert_config.to_dict()
+
+    @classmethod
+    def from_encoder_config(cls, config: dict[str, Any], *, dtype: Any = None,
+                            for_loading: bool = False, source: str = "config",
+                            **kwargs: Any) -> "BertBackbone":
+        """Build from `encoder_config` output (or a BERT ``config.json`` dict), checked by
+        `BertConfig.from_dict`; ``source`` names the file in error messages."""
+        return cls.from_bert_config(BertConfig.from_dict(config, source=source), dtype=dtype,
+                                    for_loading=for_loading, **kwargs)
+
+    def with_dtype(self, dtype: Any) -> "BertBackbone":
+        """This encoder (same weights) under dtype policy ``dtype``, e.g. ``"mixed_bfloat16"``;
+        itself when ``dtype`` is None or already its policy."""
+        if dtype is None or keras.dtype_policies.get(dtype).name == self.layer_dtype_policy.name:
+            return self
+        clone = type(self).from_config({**self.get_config(), "dtype": dtype})
+        clone.set_weights(self.get_weights())
+        return clone
+
+    def freeze_pooler(self) -> None:
+        """Make the pooler non-trainable: tasks that read only the token vectors give it no
+        gradient (no optimizer state for it, no "gradients do not exist" warning)."""
+        self.pooler_dense.trainable = False
 
     @property
     def vocab_size(self) -> int:

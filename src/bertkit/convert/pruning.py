@@ -43,7 +43,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from bertkit.errors import BertkitError, TokenizerError
+from bertkit.errors import ConfigError, TokenizerError
 
 __all__ = ["prune_vocabulary", "read_corpus"]
 
@@ -209,22 +209,23 @@ def prune_vocabulary(
         ``(backbone, tokenizer)``, the pruned pair, as loaded back from ``out_dir``'s tokenizer.
         ``sequence_output`` on the corpus texts equals the unpruned model's.
     """
-    import bertkit
     from bertkit.backbone.backbone import BertBackbone
     from bertkit.presets import resolve_model_path
+    from bertkit.pretrained import load_backbone, load_tokenizer
+    from bertkit.tokenization import Tokenizer
     from bertkit.weights.huggingface import export_huggingface
 
     if isinstance(model, BertBackbone):
         if tokenizer is None:
-            raise BertkitError("prune_vocabulary: pass tokenizer=... with a loaded backbone.")
+            raise ConfigError("prune_vocabulary: pass tokenizer=... with a loaded backbone.")
         backbone = model
         source_dir = None
     else:
-        backbone = bertkit.load_backbone(model)
+        backbone = load_backbone(model)
         source_dir = Path(resolve_model_path(model))
         source_dir = source_dir if source_dir.is_dir() else None
         if tokenizer is None:
-            tokenizer = bertkit.load_tokenizer(model)
+            tokenizer = load_tokenizer(model)
     if isinstance(texts, str):
         raise TokenizerError("prune_vocabulary: texts must be a list of texts, not one string.")
     texts = list(texts)
@@ -274,7 +275,7 @@ def prune_vocabulary(
         out.mkdir(parents=True, exist_ok=True)
         for path in staged.iterdir():
             shutil.copyfile(path, out / path.name)
-    pruned_tokenizer = bertkit.Tokenizer.from_directory(out)
+    pruned_tokenizer = Tokenizer.from_directory(out)
 
     # --- the corpus must tokenize exactly as before, into the renumbered ids
     lookup = np.full(int(kept[-1]) + 1, -1, dtype=np.int64)

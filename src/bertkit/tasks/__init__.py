@@ -1,21 +1,43 @@
-"""Task models: heads on a shared `BertBackbone`."""
+"""The tasks: one package per task, the same files in each (see ARCHITECTURE.md).
 
-from bertkit.tasks.classifier import TASK_TYPES, TextClassifier
-from bertkit.tasks.aggregator import AGGREGATORS, ChunkAggregator
-from bertkit.tasks.chunking import DocumentChunker
-from bertkit.tasks.document import DocumentPredictor  # registers "document_classification"
-from bertkit.tasks.hierarchy import Hierarchy
-from bertkit.tasks.multi_head import MultiHeadClassifier
-from bertkit.tasks.regression import TextRegressor  # noqa: E402  (registers its predictor)
-from bertkit.tasks.relation_extraction import RelationExtractor
-from bertkit.tasks.span_extraction import SpanExtractor
-from bertkit.tasks.tagging import TokenTagger  # noqa: E402  (registers the tagging predictor)
+=============================  =================================  ==========================
+task (``predictor.json``)      package                             model
+=============================  =================================  ==========================
+``text_classification``        `bertkit.tasks.classification`      `TextClassifier`
+``multi_head_classification``  `bertkit.tasks.multi_head`          `MultiHeadClassifier`
+``document_classification``    `bertkit.tasks.document`            `ChunkAggregator` (+ a classifier)
+``text_regression``            `bertkit.tasks.regression`          `TextRegressor`
+``token_tagging``              `bertkit.tasks.tagging`             `TokenTagger`
+``span_extraction``            `bertkit.tasks.span_extraction`     `SpanExtractor`
+``relation_extraction``        `bertkit.tasks.relation_extraction` `RelationExtractor`
+=============================  =================================  ==========================
 
-__all__ = ["TASK_TYPES", "TextClassifier", "TextRegressor", "Hierarchy", "MultiHeadClassifier",
-           "TokenTagger", "SpanExtractor", "RelationExtractor", "AGGREGATORS",
-           "ChunkAggregator", "DocumentChunker", "DocumentPredictor"]
+Each package holds ``model.py``, ``data.py``, ``learner.py``, ``predictor.py``, ``metrics.py``
+and ``cli.py`` (those it needs) and names its predictor class ``PREDICTOR``; the registry
+(`bertkit.prediction.registry`) maps task names to packages. `bertkit.tasks.common` holds what
+several tasks share. Importing ``bertkit.tasks`` imports no task: the names below load their
+package on first use.
+"""
 
-# The predictors of these tasks register their loaders with `bertkit.load_predictor`.
-import bertkit.prediction.multi_head  # noqa: E402,F401
-import bertkit.prediction.span_predictor  # noqa: E402,F401
-import bertkit.prediction.relation_predictor  # noqa: E402,F401
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: names this package has always offered -> the task package that defines them
+_EXPORTS = {
+    "TASK_TYPES": "classification", "TextClassifier": "classification",
+    "TextRegressor": "regression", "Hierarchy": "multi_head",
+    "MultiHeadClassifier": "multi_head", "TokenTagger": "tagging",
+    "SpanExtractor": "span_extraction", "RelationExtractor": "relation_extraction",
+    "AGGREGATORS": "document", "ChunkAggregator": "document", "DocumentChunker": "document",
+    "DocumentPredictor": "document",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'bertkit.tasks' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"bertkit.tasks.{_EXPORTS[name]}"), name)

@@ -1,10 +1,11 @@
 """`BaseLearner`: the training loop every task shares (schedules, checkpoints, lr_find, autofit).
 
-A task's learner subclasses it and says how to turn its examples into batches (``_batches``),
-how to score a model (``validate``) and what to predict with (``get_predictor``); its model
-brings its own loss (``loss_function()``) and metrics (``metrics_for_task()``). Fitting with
-warmup and decay, one-cycle, exact resume after interruption, early stopping and the learning
-rate finder then come for free.
+A task's learner subclasses it and says how to read its examples (``_examples``), how to turn
+them into batches (``_batches``) and what to predict with (``get_predictor``); its model
+brings its own loss (``loss_function()``) and metrics (``metrics_for_task()``), its predictor
+the evaluation (``evaluate(examples) -> Report``). Fitting with warmup and decay, one-cycle,
+exact resume after interruption, early stopping, the learning rate finder and ``validate``
+then come for free.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ from typing import Any, Sequence
 import keras
 import numpy as np
 
-from bertkit.errors import BertkitError
+from bertkit._logging import get_logger
+from bertkit.errors import TrainingError
+from bertkit.prediction.report import Report
 from bertkit.training.checkpoint import TrainingCheckpoint, read_state, restore_state
 from bertkit.training.lr_finder import LRFinder
 from bertkit.training.optimization import OneCycle, WarmupLinearDecay, create_optimizer
+
+log = get_logger(__name__)
 
 
 class _FitBatches(keras.utils.PyDataset):
@@ -90,8 +95,37 @@ class BaseLearner:
         self.train_data: Any = None
         self.valid_data: Any = None
 
+    def _examples(self, data: Any) -> Any:
+        """``data`` (a path, a DataFrame, pairs, ...) as the task's examples."""
+        raise NotImplementedError(f"{type(self).__name__} must say how to read its data.")
+
     def _batches(self, data: Any, training: bool) -> _FitBatches:
         raise NotImplementedError(f"{type(self).__name__} must say how to batch its data.")
+
+    def get_predictor(self, batch_size: int | None = None) -> Any:
+        """The task's predictor, sharing this learner's model."""
+        raise NotImplementedError(f"{type(self).__name__} must say what it predicts with.")
+
+    # ---- evaluation ------------------------------------------------------------------------
+    def _validation_examples(self, data: Any) -> Any:
+        examples = self.valid_data if data is None else self._examples(data)
+        if examples is None:
+            raise TrainingError("no validation data: pass data to validate, or valid_data to "
+                                "the learner.")
+        return examples
+
+    def validate(self, data: Any = None, *, print_report: bool = True,
+                 plot_dir: str | None = None) -> Report:
+        """The task's report (see its predictor's ``evaluate``) on ``data`` (default: the
+        validation data); logged unless ``print_report=False``; its plots drawn into
+        ``plot_dir`` when given."""
+        report = self.get_predictor().evaluate(self._validation_examples(data))
+        if print_report:
+            log.info("%s", report)
+        if plot_dir:
+            for path in report.plot(plot_dir):
+                log.info("%s saved", path)
+        return report
 
     # ---- training --------------------------------------------------------------------------
     def _optimizer(self, schedule: Any) -> keras.optimizers.Optimizer:
@@ -140,16 +174,17 @@ class BaseLearner:
         state = read_state(checkpoint_dir)
         if state is not None:
             if state["run"] != run:
-                raise BertkitError(
+                raise TrainingError(
                     f"{checkpoint_dir} holds the state of another run ({state['run']}); this "
                     f"run is {run}. Use another checkpoint_dir, or delete it to start afresh.")
             restore_state(self.model, checkpoint_dir)
             first_epoch, first_batch = state["epoch"], state["batch"]
             if first_epoch >= epochs:
-                print(f"{checkpoint_dir}: this run already finished; weights restored from it.")
+                log.info("%s: this run already finished; weights restored from it.",
+                         checkpoint_dir)
             else:
-                print(f"Resuming from {checkpoint_dir}: epoch {first_epoch + 1}, "
-                      f"batch {first_batch}.")
+                log.info("Resuming from %s: epoch %d, batch %d.", checkpoint_dir,
+                         first_epoch + 1, first_batch)
         # The checkpoint goes first, so it has saved before a user callback can stop training.
         checkpoint = None
         own_callbacks: list[keras.callbacks.Callback] = []
@@ -177,9 +212,9 @@ class BaseLearner:
             if checkpoint is not None and checkpoint.model is not None:
                 checkpoint.save()
                 epoch, batch = checkpoint.position()
-                print(f"\nTraining stopped in epoch {epoch + 1} after {batch} batches; state "
-                      f"saved in {checkpoint_dir}. Call fit again with the same arguments to "
-                      "resume.")
+                log.warning("\nTraining stopped in epoch %d after %d batches; state saved in %s. "
+                            "Call fit again with the same arguments to resume.", epoch + 1,
+                            batch, checkpoint_dir)
             raise
         self.history.append(history)
         return history
@@ -204,7 +239,7 @@ class BaseLearner:
         ``checkpoint_path``) keeps the best weights on disk as training goes.
         """
         if self.valid_data is None:
-            raise BertkitError("autofit needs validation data to know when to stop; "
+            raise TrainingError("autofit needs validation data to know when to stop; "
                                "pass valid_data to the Learner.")
         train = self._batches(self.train_data, training=True)
         valid = self._batches(self.valid_data, training=False)
@@ -247,6 +282,7 @@ class BaseLearner:
         suggestion = finder.suggestion()
         if plot_path:
             finder.plot(plot_path)
-            print(f"lr_find: plot saved to {plot_path}; suggested learning rate {suggestion:.2e}")
+            log.info("lr_find: plot saved to %s; suggested learning rate %.2e", plot_path,
+                     suggestion)
         return suggestion
 

@@ -6,22 +6,22 @@ from typing import Any
 
 import keras
 
-from bertkit.backbone.backbone import BertBackbone
-from bertkit.backbone.layers import weight_initializer
+from bertkit.backbone.interface import Encoder, encoder_inputs, head_initializer
+from bertkit.backbone.pooling import POOLINGS, pool
+from bertkit.backbone.task_model import TaskModel
 from bertkit.errors import ConfigError
-from bertkit.tasks.classifier import with_dtype
-from bertkit.tasks.pooling import POOLINGS, pool
 
 
 @keras.saving.register_keras_serializable(package="bertkit")
-class TextRegressor(keras.Model):
-    """A linear regression head over a pooled `BertBackbone` output; outputs ``(B, 1)`` float32.
+class TextRegressor(TaskModel):
+    """A linear regression head over a pooled encoder output; outputs ``(B, 1)`` float32.
 
     Pairs are one input, ``[CLS] A [SEP] B [SEP]`` with segment ids 0/1, so attention compares
     the two texts token by token (better than encoding each text separately).
 
     Example:
     >>> import numpy as np
+    >>> from bertkit.backbone import BertBackbone
     >>> backbone = BertBackbone(vocab_size=50, hidden_size=16, num_layers=1, num_heads=2,
     ...                         intermediate_size=32)
     >>> model = TextRegressor(backbone)
@@ -31,40 +31,28 @@ class TextRegressor(keras.Model):
     (1, 1)
     """
 
-    def __init__(self, backbone: BertBackbone, pooling: str = "pooled", dropout: float = 0.1,
+    config_fields = ("pooling", "dropout")
+
+    def __init__(self, backbone: Encoder, pooling: str = "pooled", dropout: float = 0.1,
                  dtype: Any = None, **kwargs: Any) -> None:
         if pooling not in POOLINGS:
             raise ConfigError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
-        backbone = with_dtype(backbone, dtype)
+        backbone = self.prepare_encoder(backbone, dtype)
 
         # === Layers ===
         head_dropout = keras.layers.Dropout(dropout, name="head_dropout")
-        head = keras.layers.Dense(
-            1, kernel_initializer=weight_initializer(backbone.bert_config.initializer_range),
-            dtype="float32", name="regression_head")
+        head = keras.layers.Dense(1, kernel_initializer=head_initializer(backbone),
+                                  dtype="float32", name="regression_head")
 
         # === Functional model ===
-        inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name)
-                  for name in ("token_ids", "segment_ids", "padding_mask")}
+        inputs = encoder_inputs()
         scores = head(head_dropout(pool(backbone(inputs), inputs["padding_mask"], pooling)))
-        super().__init__(inputs=inputs, outputs=scores, **kwargs)
+        super().__init__(backbone, inputs=inputs, outputs=scores, **kwargs)
 
         # === Config ===
-        self.backbone = backbone
         self.head = head
         self.pooling = pooling
         self.dropout = dropout
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "trainable": self.trainable,
-                "backbone": keras.saving.serialize_keras_object(self.backbone),
-                "pooling": self.pooling, "dropout": self.dropout}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "TextRegressor":
-        config = dict(config)
-        config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
-        return cls(**config)
 
     def loss_function(self) -> keras.losses.Loss:
         return keras.losses.MeanSquaredError()

@@ -8,6 +8,7 @@ predictor, entity-level metrics and readers for char-tag and JSON-lines data.
 """
 
 from bertkit.tasks.tagging.crf import CRF
+from bertkit.tasks.tagging.learner import TaggingLearner
 from bertkit.tasks.tagging.data import (TaggedExamples, load_tagged, read_char_tags,
                                         read_entities_jsonl)
 from bertkit.tasks.tagging.metrics import EntityReport, entity_report
@@ -15,14 +16,9 @@ from bertkit.tasks.tagging.model import TokenTagger
 from bertkit.tasks.tagging.predictor import TaggingPredictor
 from bertkit.tasks.tagging.schemes import SCHEMES, Span, TagScheme
 
-__all__ = ["CRF", "EntityReport", "SCHEMES", "Span", "TagScheme", "TaggedExamples",
+__all__ = ["CRF", "PREDICTOR", "EntityReport", "SCHEMES", "Span", "TagScheme", "TaggedExamples",
            "TaggingLearner", "TaggingPredictor", "TokenTagger", "entity_report", "load_tagged",
            "read_char_tags", "read_entities_jsonl"]
 
 
-def __getattr__(name: str):  # the learner pulls in the training loop: load it on first use
-    if name == "TaggingLearner":
-        from bertkit.tasks.tagging.learner import TaggingLearner
-
-        return TaggingLearner
-    raise AttributeError(name)
+PREDICTOR = TaggingPredictor

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from bertkit.errors import BertkitError
+from bertkit._logging import get_logger
+from bertkit.errors import TrainingError
+from bertkit.pretrained import load_backbone, load_tokenizer
 from bertkit.tasks.tagging.batches import TaggingBatches
 from bertkit.tasks.tagging.data import TaggedExamples, load_tagged
-from bertkit.tasks.tagging.metrics import EntityReport
 from bertkit.tasks.tagging.model import TokenTagger
 from bertkit.tasks.tagging.predictor import TaggingPredictor
 from bertkit.tasks.tagging.schemes import TagScheme
 from bertkit.training.base import BaseLearner, _FitBatches
+
+log = get_logger(__name__)
 
 
 class TaggingLearner(BaseLearner):
@@ -45,7 +48,7 @@ class TaggingLearner(BaseLearner):
         self.valid_data = load_tagged(valid_data) if valid_data is not None else None
         self.scheme = scheme or TagScheme("BIO", self.train_data.types)
         if self.scheme.num_tags != model.num_tags:
-            raise BertkitError(f"the scheme has {self.scheme.num_tags} tags "
+            raise TrainingError(f"the scheme has {self.scheme.num_tags} tags "
                                f"({', '.join(self.scheme.tags[:8])}...) but the model "
                                f"{model.num_tags}.")
         for name, data in (("training", self.train_data), ("validation", self.valid_data)):
@@ -54,7 +57,7 @@ class TaggingLearner(BaseLearner):
             for i, spans in enumerate(data.entities):
                 unknown = {s.type for s in spans} - set(self.scheme.types)
                 if unknown:
-                    raise BertkitError(
+                    raise TrainingError(
                         f"{data.where(i)} ({name} data): entity type(s) {sorted(unknown)} are "
                         f"not in the scheme's types {self.scheme.types}.")
         self._cache: dict[int, TaggingBatches] = {}
@@ -70,8 +73,6 @@ class TaggingLearner(BaseLearner):
         ``scheme``: ``"BIO"`` or ``"BMES"``, over the entity types of ``train_data``.
         ``tokenizer_mode="char"``: one token per character (Chinese with a BERT vocab.txt).
         """
-        from bertkit.pretrained import load_backbone, load_tokenizer
-
         train = load_tagged(train_data)
         tag_scheme = TagScheme(scheme, train.types)
         tokenizer = (load_tokenizer(model_path, mode=tokenizer_mode) if tokenizer_mode
@@ -91,22 +92,14 @@ class TaggingLearner(BaseLearner):
                 max_len=self.max_len, shuffle=training, seed=self.seed,
                 split_chars=self.split_chars)
             if batches.dropped_entities:
-                print(f"note: {batches.dropped_entities} entities fall beyond max_len="
-                      f"{self.max_len} tokens or share a token with another entity; they are "
-                      "not trained on.")
+                log.info("note: %d entities fall beyond max_len=%d tokens or share a token "
+                         "with another entity; they are not trained on.",
+                         batches.dropped_entities, self.max_len)
             self._cache[key] = batches
         return _FitBatches(self._cache[key])
 
-    def validate(self, data: Any = None, *, print_report: bool = True) -> EntityReport:
-        """Entity precision/recall/F1 per type and micro/macro averages on validation data."""
-        data = self.valid_data if data is None else load_tagged(data)
-        if data is None:
-            raise BertkitError("no validation data: pass data to validate, or valid_data to "
-                               "the learner.")
-        report = self.get_predictor().evaluate(data)
-        if print_report:
-            print(report)
-        return report
+    def _examples(self, data: Any) -> TaggedExamples:
+        return load_tagged(data)
 
     def get_predictor(self, batch_size: int | None = None) -> TaggingPredictor:
         """A `TaggingPredictor` sharing this learner's model (``.save(directory)`` it)."""
@@ -114,5 +107,3 @@ class TaggingLearner(BaseLearner):
                                 batch_size=batch_size or self.eval_batch_size,
                                 split_chars=self.split_chars)
 
-
-__all__ = ["TaggingLearner", "TaggedExamples"]

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from bertkit.prediction.report import Report
+
 
 def _prf(correct: int, predicted: int, gold: int) -> dict[str, float]:
     precision = correct / predicted if predicted else 0.0
@@ -24,7 +26,7 @@ def _prf(correct: int, predicted: int, gold: int) -> dict[str, float]:
 
 
 @dataclass
-class EntityReport:
+class EntityReport(Report):
     """Per-type and averaged entity scores. ``per_type[t]`` has precision, recall, f1, support
     (gold entities), predicted and correct counts."""
 

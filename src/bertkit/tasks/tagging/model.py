@@ -1,4 +1,4 @@
-"""`TokenTagger`: one tag per token over a `BertBackbone`, with a softmax or a CRF output.
+"""`TokenTagger`: one tag per token over an encoder, with a softmax or a CRF output.
 
 Targets are ``int (B, T)`` tag ids with ``-1`` on positions that carry no tag ([CLS], [SEP],
 padding); the losses and the accuracy metric ignore them.
@@ -11,10 +11,9 @@ from typing import Any
 import keras
 from keras import ops
 
-from bertkit.backbone.backbone import BertBackbone
-from bertkit.backbone.layers import weight_initializer
+from bertkit.backbone.interface import Encoder, encoder_inputs, head_initializer
+from bertkit.backbone.task_model import TaskModel
 from bertkit.errors import ConfigError
-from bertkit.tasks.classifier import with_dtype
 from bertkit.tasks.tagging.crf import CRF
 
 HEADS = ("softmax", "crf")
@@ -71,7 +70,7 @@ class MaskedTagAccuracy(keras.metrics.Metric):
 
 
 @keras.saving.register_keras_serializable(package="bertkit")
-class TokenTagger(keras.Model):
+class TokenTagger(TaskModel):
     """Tags every token: outputs per-token tag scores ``(B, T, num_tags)`` (float32).
 
     Args:
@@ -87,6 +86,7 @@ class TokenTagger(keras.Model):
 
     Example:
     >>> import numpy as np
+    >>> from bertkit.backbone import BertBackbone
     >>> backbone = BertBackbone(vocab_size=50, hidden_size=16, num_layers=1, num_heads=2,
     ...                         intermediate_size=32)
     >>> tagger = TokenTagger(backbone, num_tags=5, head="crf")
@@ -98,7 +98,9 @@ class TokenTagger(keras.Model):
     (1, 4)
     """
 
-    def __init__(self, backbone: BertBackbone, num_tags: int, head: str = "crf",
+    config_fields = ("num_tags", "head", "dropout", "crf_lr_multiplier")
+
+    def __init__(self, backbone: Encoder, num_tags: int, head: str = "crf",
                  dropout: float = 0.1, crf_lr_multiplier: float = 1000.0, dtype: Any = None,
                  **kwargs: Any) -> None:
         if head not in HEADS:
@@ -106,45 +108,30 @@ class TokenTagger(keras.Model):
         if num_tags < 2:
             raise ConfigError(f"a tagger needs at least 2 tags (O and one entity tag), got "
                               f"{num_tags}.")
-        backbone = with_dtype(backbone, dtype)
+        backbone = self.prepare_encoder(backbone, dtype)
         # Tagging reads the token vectors only: the pooler gets no gradient, so it is frozen
         # (no optimizer state for it, no "gradients do not exist" warning).
-        backbone.pooler_dense.trainable = False
+        backbone.freeze_pooler()
 
         # === Layers ===
         head_dropout = keras.layers.Dropout(dropout, name="tagger_dropout")
-        scores = keras.layers.Dense(
-            num_tags, kernel_initializer=weight_initializer(backbone.bert_config.initializer_range),
-            dtype="float32", name="tagger_head")
+        scores = keras.layers.Dense(num_tags, kernel_initializer=head_initializer(backbone),
+                                    dtype="float32", name="tagger_head")
         crf = CRF(num_tags, lr_multiplier=crf_lr_multiplier, name="crf") if head == "crf" else None
 
         # === Functional model ===
-        inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name)
-                  for name in ("token_ids", "segment_ids", "padding_mask")}
+        inputs = encoder_inputs()
         emissions = scores(head_dropout(backbone(inputs)["sequence_output"]))
         if crf is not None:
             emissions = crf(emissions)  # identity; puts the transitions among the weights
-        super().__init__(inputs=inputs, outputs=emissions, **kwargs)
+        super().__init__(backbone, inputs=inputs, outputs=emissions, **kwargs)
 
         # === Config ===
-        self.backbone = backbone
         self.crf = crf
         self.num_tags = num_tags
         self.head = head
         self.dropout = dropout
         self.crf_lr_multiplier = crf_lr_multiplier
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "trainable": self.trainable,
-                "backbone": keras.saving.serialize_keras_object(self.backbone),
-                "num_tags": self.num_tags, "head": self.head, "dropout": self.dropout,
-                "crf_lr_multiplier": self.crf_lr_multiplier}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "TokenTagger":
-        config = dict(config)
-        config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
-        return cls(**config)
 
     def loss_function(self) -> keras.losses.Loss:
         return CRFLoss(self.crf) if self.crf is not None else MaskedTagLoss()

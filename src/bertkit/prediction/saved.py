@@ -1,0 +1,90 @@
+"""The saved predictor format: one plain directory, no pickle.
+
+``predictor.json`` (a versioned config: format header, ``task`` — which `load_predictor`
+dispatches on —, ``max_len``, ``batch_size``, the tokenizer's settings, ``encoder_family`` and
+``encoder`` — the encoder's architecture —, ``head`` — the task model's settings and dtype
+policy — and the task's own fields such as labels or a tag scheme), ``model.safetensors``
+(weights by Keras path) and the tokenizer's files. It loads in a fresh process, on another Keras
+backend, and after a bertkit upgrade that keeps the format version. Directories written before
+``encoder_family`` existed hold BERT encoders and load as such.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from bertkit._io import write_json_atomic
+from bertkit._version import __version__
+from bertkit.backbone.interface import Encoder, build_encoder
+from bertkit.errors import CheckpointError, CheckpointNotFoundError
+from bertkit.weights.model_weights import save_model_weights
+
+CONFIG_FILE = "predictor.json"
+WEIGHTS_FILE = "model.safetensors"
+FORMAT = "bertkit.predictor"
+FORMAT_VERSION = 1
+#: the family of encoders saved before predictor.json named one
+DEFAULT_FAMILY = "bert"
+
+
+def predictor_config(task: str, model: Any, tokenizer: Any, *, max_len: int, batch_size: int,
+                     head: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """The JSON config a predictor saves as ``predictor.json`` (see the module docstring)."""
+    encoder = model.backbone
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, "bertkit_version": __version__,
+            "task": task, **fields, "max_len": max_len, "batch_size": batch_size,
+            "tokenizer": tokenizer.get_config(), "encoder_family": encoder.family,
+            "encoder": encoder.encoder_config(),
+            "head": {**head, "dtype": encoder.layer_dtype_policy.name}}
+
+
+def save_predictor_files(directory: str | os.PathLike, model: Any, tokenizer: Any,
+                         config: dict[str, Any],
+                         extra_weights: dict[str, Any] | None = None) -> str:
+    """Write a predictor directory: weights, tokenizer files, then ``predictor.json`` last (a
+    directory holding the config is complete)."""
+    directory = os.fspath(directory)
+    os.makedirs(directory, exist_ok=True)
+    save_model_weights(model, os.path.join(directory, WEIGHTS_FILE))
+    for name, extra_model in (extra_weights or {}).items():
+        save_model_weights(extra_model, os.path.join(directory, name))
+    tokenizer.save(directory)
+    write_json_atomic(os.path.join(directory, CONFIG_FILE), config)
+    return directory
+
+
+def read_predictor_config(directory: str | os.PathLike) -> dict[str, Any]:
+    """The checked ``predictor.json`` of ``directory``; errors name the file and the problem."""
+    directory = os.fspath(directory)
+    path = os.path.join(directory, CONFIG_FILE)
+    if not os.path.isdir(directory):
+        raise CheckpointNotFoundError(f"{directory}: no such predictor directory.")
+    if not os.path.isfile(path):
+        raise CheckpointNotFoundError(
+            f"{path}: missing; {directory} is not a saved predictor (or its save did not finish).")
+    try:
+        with open(path, encoding="utf-8") as f:
+            config = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"{path}: corrupted, not valid JSON ({err}).") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a bertkit predictor config (format "
+                              f"{config.get('format') if isinstance(config, dict) else None!r}).")
+    version = config.get("format_version")
+    if version != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: predictor format_version {version!r} is not supported; this bertkit reads "
+            f"version {FORMAT_VERSION}. Upgrade bertkit (pip install -U bertkit) to load it.")
+    for key in ("encoder", "head", "tokenizer", "max_len"):
+        if key not in config:
+            raise CheckpointError(f"{path}: the config lacks {key!r}; the file is damaged.")
+    return config
+
+
+def encoder_from_config(directory: str, config: dict[str, Any]) -> Encoder:
+    """The encoder a saved predictor was built on (weights not yet loaded)."""
+    return build_encoder(config.get("encoder_family", DEFAULT_FAMILY), config["encoder"],
+                         dtype=config["head"].get("dtype"), for_loading=True, name="backbone",
+                         source=os.path.join(directory, CONFIG_FILE))

@@ -1,0 +1,56 @@
+"""``bertkit train-relation`` and what ``predict`` / ``evaluate`` do with a relation predictor.
+
+    bertkit train-relation --data duie_train.jsonl --model M --out DIR [--char]
+    bertkit predict --model DIR "李雷出生于北京。"        ({"text", "spo_list": [...]} per line)
+    bertkit evaluate --model DIR --data test.jsonl       (triple precision, recall, F1)
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bertkit.data.extraction import load_relation_examples
+from bertkit.tasks.common.cli import (Command, add_run_options, add_training_options,
+                                      learner_options, print_json, read_records,
+                                      split_or_read_valid, train_and_save)
+from bertkit.tasks.relation_extraction.learner import RelationLearner
+
+
+def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    add_run_options(parser,
+                    'DuIE JSON lines {"text", "spo_list": [{"subject", "predicate", "object"}]}')
+    parser.add_argument("--char", action="store_true",
+                        help="character tokens (one per character; Chinese)")
+    add_training_options(parser, max_len=256)
+    parser.add_argument("--skip-conflicts", action="store_true",
+                        help="leave out examples whose gold spans the scheme cannot express, "
+                             "instead of stopping")
+
+
+def _train(args: argparse.Namespace) -> int:
+    train, valid = split_or_read_valid(load_relation_examples(args.data), args,
+                                       load_relation_examples)
+    print(f"{len(train)} training and {len(valid)} validation texts")
+    learner = RelationLearner.for_relation_extraction(
+        args.model, train, valid, mode="char" if args.char else None,
+        on_conflict="skip" if args.skip_conflicts else "error", **learner_options(args))
+    return train_and_save(learner, args)
+
+
+COMMANDS = [Command("train-relation", "fine-tune relation extraction (subject, predicate, "
+                    "object) and save a predictor", _add_train_arguments, _train)]
+
+
+def predict(args: argparse.Namespace, predictor: Any) -> int:
+    """Each text's triples, JSON lines."""
+    texts = [r["text"] for r in read_records(args)]
+    for text, triples in zip(texts, predictor.predict(texts)):
+        print_json({"text": text, "spo_list": triples})
+    return 0
+
+
+def evaluate(args: argparse.Namespace, predictor: Any) -> int:
+    """Triple precision, recall and F1, as JSON."""
+    print(predictor.evaluate(args.data).to_json())
+    return 0
