@@ -176,7 +176,7 @@ def main() -> None:
     print(f"check: bertkit ids == transformers ids on all {len(texts)} texts")
     kb_same = sum(kb.encode(t, max_len=args.max_len)[0][: len(r)] == r for t, r in zip(texts, ref))
     print(f"info: keras-bert gives the same ids on {kb_same}/{len(texts)} texts")
-    fallback = wp._fast.tokenize(texts)[4]
+    fallback = wp._backend.fast.tokenize(texts)[4]
     print(f"info: {len(texts) - len(fallback)} texts took bertkit's vectorised path, "
           f"{len(fallback)} (emoji, rare symbols...) went through tokenizers")
 

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from bertkit.errors import TokenizerError
 from bertkit.tokenization import BatchEncoding, Encoding, Tokenizer, load_vocab
+from bertkit.tokenization import batching as batching_module
 from bertkit.tokenization import tokenizer as tokenizer_module
 
 CHINESE_VOCAB = Path(__file__).parent / "fixtures" / "bert_tiny_zh_tf" / "vocab.txt"
@@ -463,7 +464,7 @@ def test_from_file_sentencepiece_style(tmp_path):
 
 
 def test_from_file_without_post_processor_gets_bert_template(tmp_path, zh):
-    data = json.loads(zh._rust.to_str())
+    data = json.loads(zh._backend.rust.to_str())
     data["post_processor"] = None
     path = tmp_path / "tokenizer.json"
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -702,11 +703,11 @@ def test_large_batches_split_over_threads_give_the_same_batch(zh, zh_char, monke
               "", "BERT 模型 works 很好"] * 9)[:50]
     texts[40] = "今天天气不错，我们去公园散步吧。" * 3  # only the last chunk is this wide
     pairs = [t[::-1] for t in texts]
-    monkeypatch.setattr(tokenizer_module, "_MIN_TEXTS_PER_THREAD", 10**9)
+    monkeypatch.setattr(batching_module, "_MIN_TEXTS_PER_THREAD", 10**9)
     whole = [tok.encode_batch(texts, max_len=24), tok.encode_batch(texts, pairs, max_len=24)]
-    monkeypatch.setattr(tokenizer_module, "_MIN_TEXTS_PER_THREAD", 7)
-    monkeypatch.setattr(tokenizer_module, "_available_cores", lambda: 3)
-    assert tokenizer_module._batch_workers(len(texts)) == 3
+    monkeypatch.setattr(batching_module, "_MIN_TEXTS_PER_THREAD", 7)
+    monkeypatch.setattr(batching_module, "_available_cores", lambda: 3)
+    assert batching_module._batch_workers(len(texts)) == 3
     split = [tok.encode_batch(texts, max_len=24), tok.encode_batch(texts, pairs, max_len=24)]
     for a, b in zip(whole, split):
         for field_name in ("token_ids", "segment_ids", "padding_mask", "offsets", "lengths"):
@@ -715,15 +716,24 @@ def test_large_batches_split_over_threads_give_the_same_batch(zh, zh_char, monke
             assert a[i] == b[i]
 
 
+def _tokenization_modules() -> list[str]:
+    """Every module of bertkit.tokenization, by name."""
+    folder = Path(tokenizer_module.__file__).parent
+    return sorted(f"bertkit.tokenization.{p.stem}" for p in folder.glob("*.py") if p.stem != "__init__")
+
+
 def test_tokenizer_module_imports_neither_keras_nor_torch():
     src = Path(tokenizer_module.__file__).parents[1]
+    modules = _tokenization_modules()
+    assert "bertkit.tokenization.tokenizer" in modules
     code = textwrap.dedent(
         f"""
-        import sys, types
+        import importlib, sys, types
         pkg = types.ModuleType("bertkit")
         pkg.__path__ = [{str(src)!r}]
         sys.modules["bertkit"] = pkg  # skip bertkit/__init__.py, which loads Keras
-        import bertkit.tokenization.tokenizer
+        for name in {modules!r}:
+            importlib.import_module(name)
         heavy = [m for m in ("keras", "torch", "tensorflow", "jax") if m in sys.modules]
         assert not heavy, heavy
         """
@@ -740,8 +750,12 @@ def test_docstring_examples_run():
     tok = Tokenizer.from_vocab(os.path.join(folder, "vocab.txt"))
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    globs = {**vars(tokenizer_module), "tok": tok, "folder": folder, "os": os, "tempfile": tempfile}
-    tests = finder.find(tokenizer_module, globs=globs)
+    tests = []
+    for name in _tokenization_modules():  # the tokenizer module's examples and its helpers'
+        module = importlib.import_module(name)
+        globs = {**vars(tokenizer_module), **vars(module), "tok": tok, "folder": folder, "os": os,
+                 "tempfile": tempfile}
+        tests += finder.find(module, globs=globs)
     assert sum(len(t.examples) for t in tests) >= 20
     for test in tests:
         runner.run(test)
@@ -870,7 +884,7 @@ PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCh
 
 def _check_wordpiece_encoding(tok: Tokenizer, enc: Encoding, text: str) -> None:
     _check_offsets(enc, text)
-    normalizer = tok._rust.normalizer
+    normalizer = tok._backend.rust.normalizer
     for token, seq, (start, end) in zip(enc.tokens, enc.sequence_ids, enc.offsets):
         if seq is None or token == "[UNK]":
             continue
