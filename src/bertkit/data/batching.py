@@ -30,7 +30,7 @@ import keras
 import numpy as np
 
 from bertkit.data.examples import DataError, LabelMap, TextExamples
-from bertkit.data.sources import load_examples
+from bertkit.data.text_sources import load_text_examples
 from bertkit.data.streaming import StreamingExamples
 
 __all__ = ["TextBatches", "StreamingBatches", "token_lengths"]
@@ -140,7 +140,7 @@ class TextBatches(keras.utils.PyDataset):
     ) -> None:
         super().__init__(**pydataset_kwargs)
         if not isinstance(examples, TextExamples):
-            examples = load_examples(examples)
+            examples = load_text_examples(examples)
         if len(examples) == 0:
             raise DataError("TextBatches: no examples to batch")
         if label_map is not None and not isinstance(label_map, LabelMap):

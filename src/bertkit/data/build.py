@@ -23,6 +23,7 @@ presence means the build finished. A failed build leaves nothing behind.
 >>> summary = build_dataset(root, out, progress=False)
 >>> summary.total, summary.labels
 (40, ['体育', '财经'])
+>>> from bertkit.data.streaming import StreamingExamples
 >>> StreamingExamples(summary.paths["train"]).label_names()
 ['体育', '财经']
 """
@@ -41,8 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence, TextIO
 
 from bertkit.data.examples import DataError, _label_sort_key
-from bertkit.data.sources import check_encoding, decode_problem
-from bertkit.data.streaming import StreamingExamples  # noqa: F401 (used in the doctest)
+from bertkit.data.files import check_encoding, decode_problem
 
 __all__ = ["build_dataset", "DatasetSummary", "SPLIT_NAMES"]
 

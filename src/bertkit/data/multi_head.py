@@ -30,8 +30,11 @@ import numpy as np
 from bertkit.data.batching import TextBatches
 from bertkit.data.examples import (
     DataError, LabelMap, LabelProblem, TextExamples, _checked_texts, _is_label_list, clean_label)
-from bertkit.data.sources import (
-    FileRows, RowProblem, SkipLog, _as_list, _is_dataframe, check_path, clean_text, column_hint)
+from bertkit.data.columns import column_hint
+from bertkit.data.file_rows import FileRows
+from bertkit.data.files import check_path
+from bertkit.data.rows import RowProblem, SkipLog, clean_text
+from bertkit.data.tables import as_list, is_dataframe
 
 __all__ = ["MultiHeadBatches", "MultiHeadExamples", "encode_targets", "load_multi_head_examples"]
 
@@ -111,7 +114,7 @@ class MultiHeadExamples:
                             f"with at least one head, got {type(self.labels).__name__}")
         clean: dict[str, list[Any]] = {}
         for head, values in self.labels.items():
-            values = _as_list(values)
+            values = as_list(values)
             if len(values) != n:
                 raise DataError(f"MultiHeadExamples: {n} texts but {len(values)} labels for head "
                                 f"{head!r}; give one per text (None where it is missing)")
@@ -330,8 +333,8 @@ def load_multi_head_examples(
                 seconds.append(second)
             labels.append(label)
         what = str(path)
-    elif _is_dataframe(source) or isinstance(source, Mapping):
-        what = "the DataFrame" if _is_dataframe(source) else "the dict of columns"
+    elif is_dataframe(source) or isinstance(source, Mapping):
+        what = "the DataFrame" if is_dataframe(source) else "the dict of columns"
         names = list(source.keys()) if isinstance(source, Mapping) else list(source.columns)
         for column, arg in ((text_column, "text_column"), (second_column, "second_column"),
                             *((c, "label_columns") for c in columns)):
@@ -339,9 +342,9 @@ def load_multi_head_examples(
                 taken = {text_column, second_column, *columns} - {column}
                 raise DataError(f"{what} has no column {column!r}; its columns are {names}: "
                                 f"{column_hint(column, arg, names, taken)}")
-        cols = [_as_list(source[c]) for c in columns]
-        text_col = _as_list(source[text_column])
-        second_col = None if second_column is None else _as_list(source[second_column])
+        cols = [as_list(source[c]) for c in columns]
+        text_col = as_list(source[text_column])
+        second_col = None if second_column is None else as_list(source[second_column])
         log = SkipLog(on_bad_rows, what)
         for i, text in enumerate(text_col):
             try:

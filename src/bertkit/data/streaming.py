@@ -19,7 +19,8 @@ import os
 from typing import Any, Iterator, Sequence
 
 from bertkit.data.examples import DataError, LabelMap, _label_sort_key
-from bertkit.data.sources import FileRows, SkipLog
+from bertkit.data.file_rows import FileRows
+from bertkit.data.rows import SkipLog
 
 __all__ = ["StreamingExamples"]
 
