@@ -41,8 +41,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence, TextIO
 
-from bertkit.data.examples import DataError, _label_sort_key
 from bertkit.data.files import check_encoding, decode_problem
+from bertkit.data.labels import sorted_label_names
+from bertkit.errors import DataError
 
 __all__ = ["build_dataset", "DatasetSummary", "SPLIT_NAMES"]
 
@@ -314,7 +315,7 @@ def build_dataset(
             rng = random.Random(seed)
             for name in names:
                 shuffle_lines(os.path.join(building, name), rng, _header(format))
-        labels = _label_sort_key({label for c in counts.values() for label in c})
+        labels = sorted_label_names({label for c in counts.values() for label in c})
         with open(os.path.join(building, "labels.txt"), "w", encoding="utf-8") as f:
             f.writelines(f"{label}\n" for label in labels)
         summary = DatasetSummary(

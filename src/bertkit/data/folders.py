@@ -8,8 +8,9 @@ import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
-from bertkit.data.examples import LabelProblem, TextExamples, clean_label
+from bertkit.data.examples import TextExamples
 from bertkit.data.files import check_encoding, check_path, file_decode_problem
+from bertkit.data.labels import LabelProblem, clean_label
 from bertkit.data.rows import RowCleaner, RowProblem, SkipLog
 from bertkit.errors import DataError, DataNotFoundError
 

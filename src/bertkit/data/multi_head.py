@@ -28,13 +28,15 @@ import keras
 import numpy as np
 
 from bertkit.data.batching import TextBatches
-from bertkit.data.examples import (
-    DataError, LabelMap, LabelProblem, TextExamples, _checked_texts, _is_label_list, clean_label)
 from bertkit.data.columns import column_hint
+from bertkit.data.examples import TextExamples, _checked_texts
 from bertkit.data.file_rows import FileRows
 from bertkit.data.files import check_path
+from bertkit.data.label_map import LabelMap
+from bertkit.data.labels import LabelProblem, clean_label, is_label_list
 from bertkit.data.rows import RowProblem, SkipLog, clean_text
 from bertkit.data.tables import as_list, is_dataframe
+from bertkit.errors import DataError
 
 __all__ = ["MultiHeadBatches", "MultiHeadExamples", "encode_targets", "load_multi_head_examples"]
 
@@ -48,7 +50,7 @@ def _head_label(value: Any, multi_label: bool | None, separator: str) -> Any:
         return None
     if isinstance(value, str) and not value.strip():
         return None
-    if _is_label_list(value) or multi_label:
+    if is_label_list(value) or multi_label:
         return clean_label(value, multi_label=True if multi_label is None else multi_label,
                            separator=separator)
     return clean_label(value, multi_label=False)
@@ -118,7 +120,7 @@ class MultiHeadExamples:
             if len(values) != n:
                 raise DataError(f"MultiHeadExamples: {n} texts but {len(values)} labels for head "
                                 f"{head!r}; give one per text (None where it is missing)")
-            multi = any(_is_label_list(v) for v in values)
+            multi = any(is_label_list(v) for v in values)
             out = []
             for i, value in enumerate(values):
                 try:

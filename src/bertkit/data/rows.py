@@ -26,7 +26,8 @@ import math
 import warnings
 from typing import Any, Iterable, Sequence
 
-from bertkit.data.examples import LabelProblem, TextExamples, clean_label
+from bertkit.data.examples import TextExamples
+from bertkit.data.labels import LabelProblem, clean_label
 from bertkit.errors import DataError
 
 __all__ = [
