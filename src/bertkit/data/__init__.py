@@ -18,10 +18,12 @@ Example (``tokenizer`` a :class:`bertkit.Tokenizer`, ``model`` a Keras classifie
 ...           validation_data=TextBatches(valid, tokenizer, label_map, shuffle=False))
 """
 
-from bertkit.data.batching import StreamingBatches, TextBatches, token_lengths
-from bertkit.data.examples import DataError, DataNotFoundError, LabelMap, TextExamples
+from bertkit.data.batching import TextBatches, token_lengths
+from bertkit.data.examples import DataError, DataNotFoundError, TextExamples
+from bertkit.data.label_map import LabelMap
 from bertkit.data.sources import FORMATS, detect_format, load_examples, load_folder
 from bertkit.data.streaming import StreamingExamples
+from bertkit.data.streaming_batches import StreamingBatches
 from bertkit.data.multi_head import (
     MultiHeadBatches, MultiHeadExamples, encode_targets, load_multi_head_examples)
 from bertkit.data.build import DatasetSummary, build_dataset

@@ -22,26 +22,24 @@ similar length, so little compute is spent on padding, while every epoch still d
 from __future__ import annotations
 
 import math
-import os
-import random
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import keras
 import numpy as np
 
-from bertkit.data.examples import DataError, LabelMap, TextExamples
-from bertkit.data.sources import load_examples
-from bertkit.data.streaming import StreamingExamples
+from bertkit.data.batch_inputs import model_inputs, positive_int
+from bertkit.data.examples import TextExamples
+from bertkit.data.label_map import LabelMap
+from bertkit.data.streaming_batches import StreamingBatches
+from bertkit.data.text_sources import load_text_examples
+from bertkit.errors import DataError
 
+# StreamingBatches (bertkit.data.streaming_batches) is re-exported, and positive_int as
+# _positive_int, the name bertkit.training.learner imports from here.
 __all__ = ["TextBatches", "StreamingBatches", "token_lengths"]
+_positive_int = positive_int
 
 _LENGTH_CHUNK = 4096  # texts tokenized at a time when counting tokens
-
-
-def _positive_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise DataError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def token_lengths(
@@ -64,31 +62,6 @@ def token_lengths(
         out[start:stop] = enc.lengths
     return out
 
-
-def _model_inputs(
-    token_ids: np.ndarray,
-    segment_ids: np.ndarray,
-    padding_mask: np.ndarray,
-    width: int,
-    pad_to_multiple_of: int | None,
-    pad_id: int,
-) -> dict[str, np.ndarray]:
-    """Columns ``[:width]`` as int32 arrays, padded to a multiple of ``pad_to_multiple_of``."""
-    token_ids = token_ids[:, :width]
-    segment_ids = segment_ids[:, :width]
-    padding_mask = padding_mask[:, :width]
-    if pad_to_multiple_of:
-        extra = -width % pad_to_multiple_of
-        if extra:
-            pad = ((0, 0), (0, extra))
-            token_ids = np.pad(token_ids, pad, constant_values=pad_id)
-            segment_ids = np.pad(segment_ids, pad)
-            padding_mask = np.pad(padding_mask, pad)
-    return {
-        "token_ids": np.ascontiguousarray(token_ids, dtype=np.int32),
-        "segment_ids": np.ascontiguousarray(segment_ids, dtype=np.int32),
-        "padding_mask": np.ascontiguousarray(padding_mask, dtype=np.int32),
-    }
 
 
 class TextBatches(keras.utils.PyDataset):
@@ -140,7 +113,7 @@ class TextBatches(keras.utils.PyDataset):
     ) -> None:
         super().__init__(**pydataset_kwargs)
         if not isinstance(examples, TextExamples):
-            examples = load_examples(examples)
+            examples = load_text_examples(examples)
         if len(examples) == 0:
             raise DataError("TextBatches: no examples to batch")
         if label_map is not None and not isinstance(label_map, LabelMap):
@@ -148,10 +121,10 @@ class TextBatches(keras.utils.PyDataset):
         self.examples = examples
         self.tokenizer = tokenizer
         self.label_map = label_map
-        self.batch_size = _positive_int(batch_size, "batch_size")
-        self.bucket_window = _positive_int(bucket_window, "bucket_window")
+        self.batch_size = positive_int(batch_size, "batch_size")
+        self.bucket_window = positive_int(bucket_window, "bucket_window")
         self.pad_to_multiple_of = (
-            None if pad_to_multiple_of is None else _positive_int(pad_to_multiple_of, "pad_to_multiple_of")
+            None if pad_to_multiple_of is None else positive_int(pad_to_multiple_of, "pad_to_multiple_of")
         )
         self.max_len = max_len
         self.shuffle = bool(shuffle)
@@ -221,7 +194,7 @@ class TextBatches(keras.utils.PyDataset):
         texts = [ex.texts[i] for i in idx]
         second = None if ex.second_texts is None else [ex.second_texts[i] for i in idx]
         enc = self.tokenizer.encode_batch(texts, second=second, max_len=self.max_len)
-        inputs = _model_inputs(
+        inputs = model_inputs(
             enc.token_ids, enc.segment_ids, enc.padding_mask, enc.token_ids.shape[1],
             self.pad_to_multiple_of, self.tokenizer.pad_id,
         )
@@ -265,217 +238,3 @@ class TextBatches(keras.utils.PyDataset):
         out = np.empty_like(arr)
         out[self.order] = arr
         return out
-
-
-def _shuffle_buffer(rows: Iterator[Any], size: int, rng: random.Random) -> Iterator[Any]:
-    """Rows in a random order, holding at most ``size`` of them (tf.data's shuffle buffer)."""
-    buffer: list[Any] = []
-    for row in rows:
-        if len(buffer) < size:
-            buffer.append(row)
-            continue
-        j = rng.randrange(size)
-        out, buffer[j] = buffer[j], row
-        yield out
-    rng.shuffle(buffer)
-    yield from buffer
-
-
-class StreamingBatches(keras.utils.PyDataset):
-    """Length-bucketed batches of a :class:`~bertkit.data.StreamingExamples` file, constant memory.
-
-    Each epoch reads the file once: rows pass through a shuffle buffer of ``shuffle_buffer``
-    rows, are grouped into windows of exactly ``bucket_window * batch_size`` rows (so only the
-    epoch's last batch may be partial), each window is tokenized once, sorted by length and
-    cut into batches, which come out in a shuffled order. ``len()`` is
-    ``ceil(rows / batch_size)``, from the stream's counting pass.
-
-    For Keras: this is a ``PyDataset`` whose ``__getitem__`` *ignores the index* and returns the
-    next batch of the current epoch (``fit(shuffle=True)`` asks for indices in a random order;
-    that is fine). It therefore always runs with ``workers=1, use_multiprocessing=False``; Keras
-    calls :meth:`on_epoch_end` after each epoch, which starts the next (differently shuffled,
-    seeded) epoch. ``model.fit(batches, epochs=3)`` needs no ``steps_per_epoch``.
-
-    Args:
-        stream: a :class:`~bertkit.data.StreamingExamples` (or a file path).
-        tokenizer, label_map, batch_size, max_len, seed, bucket_window, pad_to_multiple_of:
-            as for :class:`TextBatches`.
-        shuffle: ``False`` keeps the file order (no shuffle buffer, no length sorting): batch
-            ``i`` holds rows ``i*batch_size ...``, so predictions line up with the file.
-        shuffle_buffer: rows held for shuffling; larger mixes better, costs memory.
-        max_queue_size: passed to ``PyDataset``.
-
-    Iterating (``for inputs, labels in batches``) yields one epoch, then moves to the next.
-    Keras 3 may take one batch before training starts (to build the optimizer); the epoch it
-    came from is then left unfinished and training starts on the next, complete one.
-
-    Example (``tok`` a bertkit Tokenizer, ``model`` a Keras classifier):
-
-    >>> stream = StreamingExamples("big.csv", on_bad_rows="skip")      # doctest: +SKIP
-    >>> batches = StreamingBatches(stream, tok, stream.label_map())     # doctest: +SKIP
-    >>> model.fit(batches, epochs=3)                                    # doctest: +SKIP
-    """
-
-    def __init__(
-        self,
-        stream: StreamingExamples | str | os.PathLike[str],
-        tokenizer: Any,
-        label_map: LabelMap | None = None,
-        *,
-        batch_size: int = 32,
-        max_len: int | None = 128,
-        shuffle: bool = True,
-        shuffle_buffer: int = 10_000,
-        seed: int = 0,
-        bucket_window: int = 50,
-        pad_to_multiple_of: int | None = None,
-        max_queue_size: int = 10,
-    ) -> None:
-        super().__init__(workers=1, use_multiprocessing=False, max_queue_size=max_queue_size)
-        if isinstance(stream, (str, os.PathLike)):
-            stream = StreamingExamples(stream)
-        if not isinstance(stream, StreamingExamples):
-            raise DataError(
-                f"StreamingBatches takes a StreamingExamples (or a file path), got "
-                f"{type(stream).__name__}; for data in memory use TextBatches"
-            )
-        if label_map is not None and not isinstance(label_map, LabelMap):
-            raise DataError(f"label_map must be a LabelMap, got {type(label_map).__name__}")
-        self.stream = stream
-        self.tokenizer = tokenizer
-        self.label_map = label_map
-        self.batch_size = _positive_int(batch_size, "batch_size")
-        self.bucket_window = _positive_int(bucket_window, "bucket_window")
-        self.shuffle_buffer = _positive_int(shuffle_buffer, "shuffle_buffer")
-        self.pad_to_multiple_of = (
-            None if pad_to_multiple_of is None else _positive_int(pad_to_multiple_of, "pad_to_multiple_of")
-        )
-        self.max_len = max_len
-        self.shuffle = bool(shuffle)
-        self.seed = int(seed)
-        self.epoch = 0
-        self._iterator: Iterator[Any] | None = None
-        self._served = 0
-        if len(stream) == 0:
-            raise DataError(f"{stream.path}: no data rows to batch")
-
-    # Keras must not fan __getitem__ out to several workers: batches come from one iterator.
-    @property
-    def workers(self) -> int:
-        return 1
-
-    @workers.setter
-    def workers(self, value: int) -> None:
-        if value != 1:
-            raise DataError("StreamingBatches reads its file sequentially: workers must be 1")
-
-    @property
-    def use_multiprocessing(self) -> bool:
-        return False
-
-    @use_multiprocessing.setter
-    def use_multiprocessing(self, value: bool) -> None:
-        if value:
-            raise DataError("StreamingBatches reads its file sequentially: no multiprocessing")
-
-    @property
-    def labelled(self) -> bool:
-        return self.label_map is not None and self.stream.is_labelled
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.stream) / self.batch_size)
-
-    def __repr__(self) -> str:
-        return (
-            f"StreamingBatches({str(self.stream.path)!r}, batches={len(self)}, "
-            f"batch_size={self.batch_size}, epoch={self.epoch})"
-        )
-
-    # ------------------------------------------------------------------ epochs
-
-    def iter_epoch(self, epoch: int) -> Iterator[Any]:
-        """The batches of epoch ``epoch`` (deterministic given ``seed`` and ``epoch``)."""
-        rng = random.Random(self.seed * 1_000_003 + epoch)
-        rows: Iterator[Any] = self.stream.rows_with_location()
-        if self.shuffle and self.shuffle_buffer > 1:
-            rows = _shuffle_buffer(rows, self.shuffle_buffer, rng)
-        window_size = self.bucket_window * self.batch_size
-        window: list[Any] = []
-        for row in rows:
-            window.append(row)
-            if len(window) == window_size:
-                yield from self._window_batches(window, rng)
-                window = []
-        if window:
-            yield from self._window_batches(window, rng)
-
-    def _encode_labels(self, window: list[Any]) -> np.ndarray:
-        assert self.label_map is not None
-        labels = [row[3] for row in window]
-        try:
-            return self.label_map.encode(labels)
-        except DataError:
-            for row in window:  # find the row, to name its file and line
-                try:
-                    self.label_map.encode([row[3]])
-                except DataError as exc:
-                    problem = str(exc).split(": ", 1)[-1]
-                    raise DataError(f"{row[0]}: {problem}") from None
-            raise
-
-    def _window_batches(self, window: list[Any], rng: random.Random) -> Iterator[Any]:
-        texts = [row[1] for row in window]
-        second = [row[2] for row in window] if self.stream.has_pairs else None
-        labels = self._encode_labels(window) if self.labelled else None
-        enc = self.tokenizer.encode_batch(texts, second=second, max_len=self.max_len)
-        lengths = enc.lengths
-        n, b = len(window), self.batch_size
-        if self.shuffle:
-            order = np.argsort(-lengths, kind="stable")
-            batches = [order[s: s + b] for s in range(0, n, b)]
-            partial = batches.pop() if n % b else None
-            rng.shuffle(batches)
-            if partial is not None:  # only the epoch's last window has one: keep it last
-                batches.append(partial)
-        else:
-            batches = [np.arange(s, min(s + b, n)) for s in range(0, n, b)]
-        pad_id = self.tokenizer.pad_id
-        for idx in batches:
-            width = int(lengths[idx].max())
-            inputs = _model_inputs(
-                enc.token_ids[idx], enc.segment_ids[idx], enc.padding_mask[idx], width,
-                self.pad_to_multiple_of, pad_id,
-            )
-            yield inputs if labels is None else (inputs, labels[idx])
-
-    def __iter__(self) -> Iterator[Any]:
-        epoch = self.epoch
-        yield from self.iter_epoch(epoch)
-        self.epoch = epoch + 1
-
-    def __getitem__(self, index: int) -> Any:
-        n = len(self)
-        if not -n <= index < n:
-            raise IndexError(f"batch {index} is out of range: there are {n} batches")
-        if self._iterator is None:
-            self._iterator = self.iter_epoch(self.epoch)
-            self._served = 0
-        try:
-            batch = next(self._iterator)
-        except StopIteration:
-            # More batches asked for than an epoch holds, with no on_epoch_end: go on to the next.
-            self.epoch += 1
-            self._iterator = self.iter_epoch(self.epoch)
-            batch = next(self._iterator)
-            self._served = 0
-        self._served += 1
-        return batch
-
-    def on_epoch_end(self) -> None:
-        """Finish the current epoch: the next batch starts the next epoch."""
-        if self._served:
-            if self._iterator is not None:
-                self._iterator.close()  # type: ignore[attr-defined]
-            self._iterator = None
-            self.epoch += 1
-            self._served = 0

@@ -23,6 +23,7 @@ presence means the build finished. A failed build leaves nothing behind.
 >>> summary = build_dataset(root, out, progress=False)
 >>> summary.total, summary.labels
 (40, ['体育', '财经'])
+>>> from bertkit.data.streaming import StreamingExamples
 >>> StreamingExamples(summary.paths["train"]).label_names()
 ['体育', '财经']
 """
@@ -34,15 +35,15 @@ import json
 import os
 import random
 import shutil
-import sys
 import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence, TextIO
 
-from bertkit.data.examples import DataError, _label_sort_key
-from bertkit.data.sources import check_encoding, decode_problem
-from bertkit.data.streaming import StreamingExamples  # noqa: F401 (used in the doctest)
+from bertkit.data.files import check_encoding, file_decode_problem
+from bertkit.data.labels import sorted_label_names
+from bertkit.data.progress import Progress
+from bertkit.errors import DataError
 
 __all__ = ["build_dataset", "DatasetSummary", "SPLIT_NAMES"]
 
@@ -135,24 +136,6 @@ def _files(folder: str, extensions: tuple[str, ...]) -> Iterator[os.DirEntry]:
                     yield entry
 
 
-class _Progress:
-    def __init__(self, enabled: bool, every: float = 1.0) -> None:
-        self.enabled, self.every = enabled, every
-        self.start = self.last = time.perf_counter()
-
-    def update(self, n: int, what: str, force: bool = False) -> None:
-        now = time.perf_counter()
-        if self.enabled and (force or now - self.last >= self.every):
-            self.last = now
-            rate = n / max(now - self.start, 1e-9)
-            print(f"\r{what}: {n} files ({rate:,.0f} files/s)", end="", file=sys.stderr,
-                  flush=True)
-
-    def done(self) -> None:
-        if self.enabled:
-            print(file=sys.stderr, flush=True)
-
-
 def _row(label: str, text: str, fmt: str) -> str:
     if fmt == "tsv":
         return f"{label}\t{text}\n"
@@ -233,7 +216,8 @@ def build_dataset(
             whitespace, naming it; ``"skip"`` leaves such files out, counts them and warns.
         extensions: which files are examples.
         shuffle: shuffle each split file (on disk, bounded memory) so classes are mixed.
-        progress: print files read and files/s to stderr.
+        progress: show files read and files/s on stderr: a line rewritten in place on a
+            terminal, a logged line every 30 s elsewhere (`bertkit.data.progress`).
 
     Returns a `DatasetSummary`; train with
     ``Learner(model, tok, StreamingExamples(summary.paths["train"]), ...)``.
@@ -259,7 +243,7 @@ def build_dataset(
     counts: dict[str, dict[str, int]] = {s: {} for s in SPLIT_NAMES}
     skipped: list[str] = []
     n_skipped = 0
-    bar = _Progress(progress)
+    bar = Progress(progress)
     n = 0
     try:
         outs = [open(os.path.join(building, name), "w", encoding="utf-8", newline="")
@@ -278,12 +262,8 @@ def build_dataset(
                     try:
                         text = clean_line(raw.decode(encoding).lstrip("\ufeff"))
                     except UnicodeDecodeError as exc:
-                        line = raw[: exc.start].count(b"\n") + 1
-                        begin = raw.rfind(b"\n", 0, exc.start) + 1
-                        shifted = UnicodeDecodeError(exc.encoding, exc.object, exc.start - begin,
-                                                     exc.end - begin, exc.reason)
-                        problem = (f"{entry.path} line {line}: "
-                                   f"{decode_problem(raw[begin:], shifted, encoding)}")
+                        line, decode = file_decode_problem(raw, exc, encoding)
+                        problem = f"{entry.path} line {line}: {decode}"
                         text = ""
                     if not problem and not text:
                         problem = f"{entry.path}: the file holds no text"
@@ -314,7 +294,7 @@ def build_dataset(
             rng = random.Random(seed)
             for name in names:
                 shuffle_lines(os.path.join(building, name), rng, _header(format))
-        labels = _label_sort_key({label for c in counts.values() for label in c})
+        labels = sorted_label_names({label for c in counts.values() for label in c})
         with open(os.path.join(building, "labels.txt"), "w", encoding="utf-8") as f:
             f.writelines(f"{label}\n" for label in labels)
         summary = DatasetSummary(

@@ -28,10 +28,15 @@ import keras
 import numpy as np
 
 from bertkit.data.batching import TextBatches
-from bertkit.data.examples import (
-    DataError, LabelMap, LabelProblem, TextExamples, _checked_texts, _is_label_list, clean_label)
-from bertkit.data.sources import (
-    FileRows, RowProblem, SkipLog, _as_list, _is_dataframe, check_path, clean_text, column_hint)
+from bertkit.data.columns import column_hint
+from bertkit.data.examples import TextExamples, _checked_texts
+from bertkit.data.file_rows import FileRows
+from bertkit.data.files import check_path
+from bertkit.data.label_map import LabelMap
+from bertkit.data.labels import LabelProblem, clean_label, is_label_list
+from bertkit.data.rows import RowProblem, SkipLog, clean_text
+from bertkit.data.tables import as_list, is_dataframe
+from bertkit.errors import DataError
 
 __all__ = ["MultiHeadBatches", "MultiHeadExamples", "encode_targets", "load_multi_head_examples"]
 
@@ -45,7 +50,7 @@ def _head_label(value: Any, multi_label: bool | None, separator: str) -> Any:
         return None
     if isinstance(value, str) and not value.strip():
         return None
-    if _is_label_list(value) or multi_label:
+    if is_label_list(value) or multi_label:
         return clean_label(value, multi_label=True if multi_label is None else multi_label,
                            separator=separator)
     return clean_label(value, multi_label=False)
@@ -111,11 +116,11 @@ class MultiHeadExamples:
                             f"with at least one head, got {type(self.labels).__name__}")
         clean: dict[str, list[Any]] = {}
         for head, values in self.labels.items():
-            values = _as_list(values)
+            values = as_list(values)
             if len(values) != n:
                 raise DataError(f"MultiHeadExamples: {n} texts but {len(values)} labels for head "
                                 f"{head!r}; give one per text (None where it is missing)")
-            multi = any(_is_label_list(v) for v in values)
+            multi = any(is_label_list(v) for v in values)
             out = []
             for i, value in enumerate(values):
                 try:
@@ -330,8 +335,8 @@ def load_multi_head_examples(
                 seconds.append(second)
             labels.append(label)
         what = str(path)
-    elif _is_dataframe(source) or isinstance(source, Mapping):
-        what = "the DataFrame" if _is_dataframe(source) else "the dict of columns"
+    elif is_dataframe(source) or isinstance(source, Mapping):
+        what = "the DataFrame" if is_dataframe(source) else "the dict of columns"
         names = list(source.keys()) if isinstance(source, Mapping) else list(source.columns)
         for column, arg in ((text_column, "text_column"), (second_column, "second_column"),
                             *((c, "label_columns") for c in columns)):
@@ -339,9 +344,9 @@ def load_multi_head_examples(
                 taken = {text_column, second_column, *columns} - {column}
                 raise DataError(f"{what} has no column {column!r}; its columns are {names}: "
                                 f"{column_hint(column, arg, names, taken)}")
-        cols = [_as_list(source[c]) for c in columns]
-        text_col = _as_list(source[text_column])
-        second_col = None if second_column is None else _as_list(source[second_column])
+        cols = [as_list(source[c]) for c in columns]
+        text_col = as_list(source[text_column])
+        second_col = None if second_column is None else as_list(source[second_column])
         log = SkipLog(on_bad_rows, what)
         for i, text in enumerate(text_col):
             try:

@@ -18,8 +18,11 @@ from __future__ import annotations
 import os
 from typing import Any, Iterator, Sequence
 
-from bertkit.data.examples import DataError, LabelMap, _label_sort_key
-from bertkit.data.sources import FileRows, SkipLog
+from bertkit.data.file_rows import FileRows
+from bertkit.data.label_map import LabelMap
+from bertkit.data.labels import sorted_label_names
+from bertkit.data.rows import SkipLog
+from bertkit.errors import DataError
 
 __all__ = ["StreamingExamples"]
 
@@ -138,7 +141,7 @@ class StreamingExamples:
                 self._len = n
             if self.multi_label is None:
                 self.multi_label = any_list
-            self._label_names = _label_sort_key(names)
+            self._label_names = sorted_label_names(names)
         return list(self._label_names)
 
     def label_map(self) -> LabelMap:
