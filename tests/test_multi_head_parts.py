@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 import bertkit
-from bertkit.data import DataError, LabelMap, MultiHeadExamples, encode_targets, load_examples
+from bertkit.data import DataError, LabelMap, MultiHeadExamples, load_examples
+from bertkit.tasks.multi_head import encode_targets
 from bertkit.errors import ConfigError
 from bertkit.tasks import Hierarchy, MultiHeadClassifier
 from bertkit.tasks.multi_head import MaskedAccuracy, MaskedHeadLoss

@@ -1,4 +1,4 @@
-"""The data layer of text classification: load, validate, split, stream and batch texts.
+"""The data layer: load, validate, split, stream and batch texts and their labels.
 
 * :func:`load_examples` reads a class folder, CSV/TSV/JSON-lines file, DataFrame or lists into
   :class:`TextExamples` (bad rows raise :class:`DataError` naming the file and line, or are
@@ -24,13 +24,12 @@ from bertkit.data.label_map import LabelMap
 from bertkit.data.sources import FORMATS, detect_format, load_examples, load_folder
 from bertkit.data.streaming import StreamingExamples
 from bertkit.data.streaming_batches import StreamingBatches
-from bertkit.data.multi_head import (
-    MultiHeadBatches, MultiHeadExamples, encode_targets, load_multi_head_examples)
+from bertkit.data.multi_head import MultiHeadExamples, load_multi_head_examples
 from bertkit.data.build import DatasetSummary, build_dataset
 
 __all__ = [
-    "DataError", "DataNotFoundError", "DatasetSummary", "build_dataset", "FORMATS", "LabelMap", "StreamingBatches",
-    "StreamingExamples", "TextBatches", "TextExamples", "detect_format", "load_examples",
-    "load_folder", "token_lengths", "MultiHeadBatches", "MultiHeadExamples", "encode_targets",
+    "DataError", "DataNotFoundError", "DatasetSummary", "build_dataset", "FORMATS", "LabelMap",
+    "StreamingBatches", "StreamingExamples", "TextBatches", "TextExamples", "detect_format",
+    "load_examples", "load_folder", "token_lengths", "MultiHeadExamples",
     "load_multi_head_examples",
 ]

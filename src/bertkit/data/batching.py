@@ -34,10 +34,8 @@ from bertkit.data.streaming_batches import StreamingBatches
 from bertkit.data.text_sources import load_text_examples
 from bertkit.errors import DataError
 
-# StreamingBatches (bertkit.data.streaming_batches) is re-exported, and positive_int as
-# _positive_int, the name bertkit.training.learner imports from here.
+# StreamingBatches (bertkit.data.streaming_batches) is re-exported.
 __all__ = ["TextBatches", "StreamingBatches", "token_lengths"]
-_positive_int = positive_int
 
 _LENGTH_CHUNK = 4096  # texts tokenized at a time when counting tokens
 

@@ -6,16 +6,16 @@
 * :func:`load_multi_head_examples` (also ``load_examples(..., label_columns=[...])``) reads a
   CSV/TSV/JSON-lines/JSON file, a DataFrame or a dict of columns with several label columns;
   an empty cell, ``NaN`` or an absent JSON key is a missing label.
-* :class:`MultiHeadBatches`: length-bucketed batches whose targets are ``{head: array}``, with
-  ``-1`` (single-label, binary) or a row of ``-1`` (multi-label) where the label is missing.
+
+Training targets with ``-1`` for a missing label, and the batches the multi-head task trains
+on, are the task's own (`bertkit.tasks.multi_head.data`).
 
 >>> ex = MultiHeadExamples(["球赛好看", "这手机不错", "股市大跌"],
 ...                        {"topic": ["体育", None, "财经"], "sentiment": [None, "正面", "负面"]})
 >>> ex.label_counts()
 {'topic': 2, 'sentiment': 2}
->>> maps = ex.label_maps()
->>> encode_targets(ex.labels, maps)["sentiment"].tolist()
-[-1, 0, 1]
+>>> ex.label_maps()["sentiment"].names
+['正面', '负面']
 """
 
 from __future__ import annotations
@@ -24,10 +24,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-import keras
 import numpy as np
 
-from bertkit.data.batching import TextBatches
 from bertkit.data.columns import column_hint
 from bertkit.data.examples import TextExamples, _checked_texts
 from bertkit.data.file_rows import FileRows
@@ -38,10 +36,8 @@ from bertkit.data.rows import RowProblem, SkipLog, clean_text
 from bertkit.data.tables import as_list, is_dataframe
 from bertkit.errors import DataError
 
-__all__ = ["MultiHeadBatches", "MultiHeadExamples", "encode_targets", "load_multi_head_examples"]
+__all__ = ["MultiHeadExamples", "load_multi_head_examples"]
 
-#: the target of a missing label (see `bertkit.tasks.multi_head.MISSING`).
-MISSING = -1
 
 
 def _head_label(value: Any, multi_label: bool | None, separator: str) -> Any:
@@ -206,66 +202,6 @@ class MultiHeadExamples:
         train, valid = index.split(valid_fraction, seed=seed)
         return (self.subset([int(i) for i in train.texts]),
                 self.subset([int(i) for i in valid.texts]))
-
-
-def encode_targets(labels: Mapping[str, Sequence[Any]], label_maps: Mapping[str, LabelMap],
-                   binary_heads: Sequence[str] = ()) -> dict[str, np.ndarray]:
-    """Targets per head: class ids ``int32 (N,)`` (``-1`` missing), multi-hot ``float32 (N, C)``
-    (a row of ``-1`` missing), or for ``binary_heads`` ``float32 (N, 1)`` (``-1`` missing)."""
-    out = {}
-    for head, label_map in label_maps.items():
-        if head not in labels:
-            raise DataError(f"the data has no labels for head {head!r} (its heads are "
-                            f"{list(labels)})")
-        values = list(labels[head])
-        present = [i for i, v in enumerate(values) if v is not None]
-        try:
-            encoded = label_map.encode([values[i] for i in present])
-        except DataError as exc:
-            raise DataError(f"head {head!r}: {exc}") from None
-        if label_map.multi_label:
-            target = np.full((len(values), len(label_map.names)), MISSING, np.float32)
-        else:
-            target = np.full(len(values), MISSING, np.int32)
-        if present:
-            target[np.asarray(present)] = encoded
-        if head in binary_heads:
-            target = target.astype(np.float32).reshape(-1, 1)
-        out[head] = target
-    return out
-
-
-class MultiHeadBatches(keras.utils.PyDataset):
-    """Length-bucketed batches of `MultiHeadExamples`: ``(inputs, {head: targets})``.
-
-    Bucketing, per-epoch seeded order (``set_epoch``) and padding are those of
-    :class:`~bertkit.data.TextBatches`; targets follow `encode_targets`.
-    """
-
-    def __init__(self, examples: MultiHeadExamples, tokenizer: Any,
-                 label_maps: Mapping[str, LabelMap], *, binary_heads: Sequence[str] = (),
-                 batch_size: int = 32, max_len: int | None = 128, shuffle: bool = True,
-                 seed: int = 0, **kwargs: Any) -> None:
-        super().__init__()
-        self.examples = examples
-        self.targets = encode_targets(examples.labels, label_maps, binary_heads)
-        self.inputs = TextBatches(
-            TextExamples._trusted(examples.texts, None, examples.second_texts), tokenizer, None,
-            batch_size=batch_size, max_len=max_len, shuffle=shuffle, seed=seed, **kwargs)
-
-    def __len__(self) -> int:
-        return len(self.inputs)
-
-    def __getitem__(self, index: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        inputs = self.inputs[index]
-        idx = self.inputs.batch_indices(index)
-        return inputs, {head: target[idx] for head, target in self.targets.items()}
-
-    def set_epoch(self, epoch: int) -> None:
-        self.inputs.set_epoch(epoch)
-
-    def on_epoch_end(self) -> None:
-        self.inputs.on_epoch_end()
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import numpy as np
 from bertkit._logging import get_logger
 from bertkit.data import LabelMap, StreamingBatches, StreamingExamples, TextBatches, TextExamples
 from bertkit.data import load_examples
-from bertkit.data.batching import _positive_int
+from bertkit.data.batch_inputs import positive_int
 from bertkit.errors import TrainingError
 from bertkit.pretrained import load_backbone, load_tokenizer
 from bertkit.tasks.classification.metrics import ClassificationReport
@@ -66,7 +66,7 @@ class Learner(BaseLearner):
                                f"({', '.join(label_map.names[:10])}) but the model has "
                                f"{model.num_classes} classes.")
         self.label_map = label_map
-        self.bucket_window = _positive_int(bucket_window, "bucket_window")
+        self.bucket_window = positive_int(bucket_window, "bucket_window")
 
     # ---- construction ----------------------------------------------------------------------
     @classmethod

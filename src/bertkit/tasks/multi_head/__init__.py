@@ -8,6 +8,7 @@
 - `cli`: ``bertkit train --label-columns``; ``predict`` / ``evaluate`` on a multi-head predictor
 """
 
+from bertkit.tasks.multi_head.data import MultiHeadBatches, encode_targets
 from bertkit.tasks.multi_head.hierarchy import Hierarchy
 from bertkit.tasks.multi_head.learner import MultiHeadLearner
 from bertkit.tasks.multi_head.metrics import MultiHeadReport
@@ -17,5 +18,6 @@ from bertkit.tasks.multi_head.predictor import MultiHeadPredictor
 
 PREDICTOR = MultiHeadPredictor
 
-__all__ = ["Hierarchy", "MISSING", "MaskedAccuracy", "MaskedHeadLoss", "MultiHeadClassifier",
-           "MultiHeadLearner", "MultiHeadPredictor", "MultiHeadReport", "PREDICTOR"]
+__all__ = ["Hierarchy", "MISSING", "MaskedAccuracy", "MaskedHeadLoss", "MultiHeadBatches",
+           "MultiHeadClassifier", "MultiHeadLearner", "MultiHeadPredictor", "MultiHeadReport",
+           "PREDICTOR", "encode_targets"]

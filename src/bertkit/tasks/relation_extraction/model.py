@@ -116,6 +116,7 @@ class RelationExtractor(TaskModel):
                  subject_power: float = 2.0, object_power: float = 4.0, dtype: Any = None,
                  **kwargs: Any) -> None:
         backbone = self.prepare_encoder(backbone, dtype)
+        backbone.freeze_pooler()  # pointers read the token vectors only
         predicates = list(predicates)
         if not predicates:
             raise ConfigError("a relation extractor needs at least one predicate.")

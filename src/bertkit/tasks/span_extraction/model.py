@@ -81,6 +81,7 @@ class SpanExtractor(TaskModel):
     def __init__(self, backbone: Encoder, dropout: float = 0.1, dtype: Any = None,
                  **kwargs: Any) -> None:
         backbone = self.prepare_encoder(backbone, dtype)
+        backbone.freeze_pooler()  # pointers read the token vectors only
 
         # === Layers ===
         head_dropout = keras.layers.Dropout(dropout, name="span_dropout")
