@@ -37,7 +37,9 @@ from bertkit.errors import BertkitError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bertkit", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="bertkit", description="Fine-tune BERT-family encoders with Keras 3, and use the "
+        "result: `bertkit COMMAND --help` for each command's options.")
     sub = parser.add_subparsers(dest="command", required=True)
     add_demo_command(sub)
     add_task_commands(sub)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from typing import Callable
 
 import numpy as np
 
 from bertkit.backbone.backbone import BertBackbone
 from bertkit.backbone.layers import initialize_randomly
+from bertkit._logging import get_logger
 from bertkit.errors import CheckpointError
 from bertkit.weights.names import WeightName, weight_table
 
-logger = logging.getLogger("bertkit")
+log = get_logger(__name__)
 
 
 @dataclasses.dataclass
@@ -98,5 +98,7 @@ def assign_weights(
             report.ignored += 1
         else:
             report.unused.append(name)
-    logger.info(report.summary())
+    # DEBUG: the summary is what `load_backbone(..., return_report=True)` and `bertkit info`
+    # give; commands whose standard output is data must not get it there.
+    log.debug("%s", report.summary())
     return report
