@@ -189,6 +189,72 @@ def shuffle_lines(path: str, rng: random.Random, header: str = "",
     os.replace(tmp, path)
 
 
+@dataclass
+class _Tally:
+    """What the walk over the class folders found: examples per split and label, files read,
+    bad files skipped (and the first few problems)."""
+
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {s: {} for s in SPLIT_NAMES})
+    files: int = 0
+    skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def skip(self, problem: str) -> None:
+        self.skipped += 1
+        if len(self.problems) < 5:
+            self.problems.append(problem)
+
+
+def _read_example(path: str, encoding: str) -> tuple[str, str | None]:
+    """``(text on one line, problem or None)`` of one example file."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        text = clean_line(raw.decode(encoding).lstrip("\ufeff"))
+    except UnicodeDecodeError as exc:
+        line, decode = file_decode_problem(raw, exc, encoding)
+        return "", f"{path} line {line}: {decode}"
+    return text, None if text else f"{path}: the file holds no text"
+
+
+def _write_splits(root: str, folders: list[os.DirEntry], extensions: tuple[str, ...],
+                  outs: list[TextIO], *, fmt: str, encoding: str, seed: int,
+                  bounds: Sequence[float], on_bad_files: str, bar: Progress) -> _Tally:
+    """Walk the class folders once, writing each file's text to the split its path hashes to."""
+    tally = _Tally()
+    for folder in folders:
+        label = folder.name
+        for entry in _files(folder.path, extensions):
+            tally.files += 1
+            bar.update(tally.files, "reading")
+            text, problem = _read_example(entry.path, encoding)
+            if problem:
+                if on_bad_files == "error":
+                    raise DataError(f"{problem}. Fix or delete the file, or pass "
+                                    f"on_bad_files='skip' (--skip-bad-files) to leave bad "
+                                    f"files out")
+                tally.skip(problem)
+                continue
+            k = split_of(os.path.relpath(entry.path, root).replace(os.sep, "/"), seed, bounds)
+            outs[k].write(_row(label, text, fmt))
+            split_counts = tally.counts[SPLIT_NAMES[k]]
+            split_counts[label] = split_counts.get(label, 0) + 1
+    bar.update(tally.files, "reading", force=True)
+    bar.done()
+    return tally
+
+
+def _check_arguments(root: str, fmt: str, on_bad_files: str, encoding: str) -> None:
+    if not os.path.isdir(root):
+        raise DataError(f"{root}: no such folder; build_dataset reads root/<label>/*.txt")
+    if fmt not in ("tsv", "jsonl"):
+        raise DataError(f"format must be 'tsv' or 'jsonl', got {fmt!r}")
+    if on_bad_files not in ("error", "skip"):
+        raise DataError(f"on_bad_files must be 'error' or 'skip', got {on_bad_files!r}")
+    check_encoding(encoding)
+
+
 def build_dataset(
     root: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -224,89 +290,48 @@ def build_dataset(
     """
     start = time.perf_counter()
     root, out_dir = os.fspath(root), os.fspath(out_dir)
-    if not os.path.isdir(root):
-        raise DataError(f"{root}: no such folder; build_dataset reads root/<label>/*.txt")
-    if format not in ("tsv", "jsonl"):
-        raise DataError(f"format must be 'tsv' or 'jsonl', got {format!r}")
-    if on_bad_files not in ("error", "skip"):
-        raise DataError(f"on_bad_files must be 'error' or 'skip', got {on_bad_files!r}")
-    check_encoding(encoding)
+    _check_arguments(root, format, on_bad_files, encoding)
     bounds = _check_splits(splits)
     exts = tuple(e.lower() for e in extensions)
     folders = _class_folders(root)
-    ext = "tsv" if format == "tsv" else "jsonl"
+    names = [f"{s}.{'tsv' if format == 'tsv' else 'jsonl'}" for s in SPLIT_NAMES]
     os.makedirs(out_dir, exist_ok=True)
     building = os.path.join(out_dir, _BUILDING)
     shutil.rmtree(building, ignore_errors=True)  # a build that died mid-way
     os.makedirs(building)
-    names = [f"{s}.{ext}" for s in SPLIT_NAMES]
-    counts: dict[str, dict[str, int]] = {s: {} for s in SPLIT_NAMES}
-    skipped: list[str] = []
-    n_skipped = 0
-    bar = Progress(progress)
-    n = 0
     try:
         outs = [open(os.path.join(building, name), "w", encoding="utf-8", newline="")
                 for name in names]
         try:
             for out in outs:
                 out.write(_header(format))
-            for folder in folders:
-                label = folder.name
-                for entry in _files(folder.path, exts):
-                    n += 1
-                    bar.update(n, "reading")
-                    with open(entry.path, "rb") as f:
-                        raw = f.read()
-                    problem = None
-                    try:
-                        text = clean_line(raw.decode(encoding).lstrip("\ufeff"))
-                    except UnicodeDecodeError as exc:
-                        line, decode = file_decode_problem(raw, exc, encoding)
-                        problem = f"{entry.path} line {line}: {decode}"
-                        text = ""
-                    if not problem and not text:
-                        problem = f"{entry.path}: the file holds no text"
-                    if problem:
-                        if on_bad_files == "error":
-                            raise DataError(f"{problem}. Fix or delete the file, or pass "
-                                            f"on_bad_files='skip' (--skip-bad-files) to leave "
-                                            f"bad files out")
-                        n_skipped += 1
-                        if len(skipped) < 5:
-                            skipped.append(problem)
-                        continue
-                    rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
-                    k = split_of(rel, seed, bounds)
-                    outs[k].write(_row(label, text, format))
-                    split_counts = counts[SPLIT_NAMES[k]]
-                    split_counts[label] = split_counts.get(label, 0) + 1
+            tally = _write_splits(root, folders, exts, outs, fmt=format, encoding=encoding,
+                                  seed=seed, bounds=bounds, on_bad_files=on_bad_files,
+                                  bar=Progress(progress))
         finally:
             for out in outs:
                 out.close()
-        bar.update(n, "reading", force=True)
-        bar.done()
-        if n - n_skipped == 0:
+        if tally.files == tally.skipped:
             raise DataError(f"{root}: no usable {'/'.join(exts)} files in its class folders"
-                            + (f" (skipped {n_skipped} bad files; first: {skipped[0]})"
-                               if skipped else ""))
+                            + (f" (skipped {tally.skipped} bad files; first: "
+                               f"{tally.problems[0]})" if tally.problems else ""))
         if shuffle:
             rng = random.Random(seed)
             for name in names:
                 shuffle_lines(os.path.join(building, name), rng, _header(format))
-        labels = sorted_label_names({label for c in counts.values() for label in c})
+        labels = sorted_label_names({label for c in tally.counts.values() for label in c})
         with open(os.path.join(building, "labels.txt"), "w", encoding="utf-8") as f:
             f.writelines(f"{label}\n" for label in labels)
         summary = DatasetSummary(
             out_dir=out_dir, paths={s: os.path.join(out_dir, name)
                                     for s, name in zip(SPLIT_NAMES, names)},
-            labels=labels, counts={s: dict(sorted(c.items())) for s, c in counts.items()},
-            skipped=n_skipped, skipped_examples=skipped,
+            labels=labels, counts={s: dict(sorted(c.items())) for s, c in tally.counts.items()},
+            skipped=tally.skipped, skipped_examples=tally.problems,
             seconds=time.perf_counter() - start)
         info: dict[str, Any] = {
             "root": os.path.abspath(root), "format": format, "splits": list(splits),
             "seed": seed, "shuffled": shuffle, "labels": labels, "counts": summary.counts,
-            "skipped_files": n_skipped, "skipped_examples": skipped,
+            "skipped_files": tally.skipped, "skipped_examples": tally.problems,
         }
         for name in [*names, "labels.txt"]:
             os.replace(os.path.join(building, name), os.path.join(out_dir, name))
@@ -315,9 +340,9 @@ def build_dataset(
         os.replace(os.path.join(building, "dataset.json"), os.path.join(out_dir, "dataset.json"))
     finally:
         shutil.rmtree(building, ignore_errors=True)
-    if n_skipped:
-        warnings.warn(f"{root}: skipped {n_skipped} bad file{'s' * (n_skipped != 1)} "
-                      f"({'; '.join(skipped)}{', ...' if n_skipped > len(skipped) else ''})",
-                      stacklevel=2)
+    if tally.skipped:
+        warnings.warn(f"{root}: skipped {tally.skipped} bad file{'s' * (tally.skipped != 1)} "
+                      f"({'; '.join(tally.problems)}"
+                      f"{', ...' if tally.skipped > len(tally.problems) else ''})", stacklevel=2)
     summary.seconds = time.perf_counter() - start
     return summary
