@@ -80,3 +80,13 @@ class PredictorError(BertkitError, ValueError):
 class PredictorInputError(PredictorError, TypeError):
     """An input to ``predict`` / ``evaluate`` is of the wrong kind (a string where a list of
     texts is expected, ``None`` where a text is expected)."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training was stopped by a signal (SIGINT or SIGTERM, as schedulers and ``kill`` send);
+    the training state was saved when a checkpoint directory was given. Like Ctrl-C, it is not
+    an ``Exception``, so generic handlers let it through. ``signal_number`` says which signal."""
+
+    def __init__(self, signal_number: int, message: str = "") -> None:
+        super().__init__(message or f"training interrupted by signal {signal_number}")
+        self.signal_number = signal_number

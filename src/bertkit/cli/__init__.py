@@ -27,6 +27,8 @@ task registry); this package assembles them.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from typing import Sequence
 
@@ -34,6 +36,14 @@ from bertkit.cli.data_commands import add_build_dataset_command, add_demo_comman
 from bertkit.cli.model_commands import add_model_commands
 from bertkit.cli.task_commands import add_prediction_commands, add_task_commands
 from bertkit.errors import BertkitError
+from bertkit.training.interrupts import stop_on_sigterm
+
+
+def _saved_training_state(args: argparse.Namespace) -> str | None:
+    """The training state a training command has saved (to resume from), if any."""
+    out = getattr(args, "out", None)
+    state = os.path.join(out, "checkpoint", "state.json") if out else None
+    return state if state and os.path.isfile(state) else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,10 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with stop_on_sigterm():  # SIGTERM (schedulers, kill) stops a command as Ctrl-C does
+            return args.func(args)
     except BertkitError as err:
         print(f"bertkit {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM during training (TrainingInterrupted)
+        signum = getattr(stop, "signal_number", signal.SIGINT)
+        print(f"bertkit {args.command}: stopped by {signal.Signals(signum).name}"
+              + ("; run the same command again to resume." if _saved_training_state(args) else "."),
+              file=sys.stderr)
+        return 128 + int(signum)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ then come for free.
 from __future__ import annotations
 
 import os
+import shutil
 from typing import Any, Sequence
 
 import keras
@@ -20,8 +21,12 @@ from bertkit._logging import get_logger
 from bertkit.errors import TrainingError
 from bertkit.prediction.report import Report
 from bertkit.training.checkpoint import TrainingCheckpoint, read_state, restore_state
+from bertkit.training.interrupts import stop_on_sigterm
 from bertkit.training.lr_finder import LRFinder
 from bertkit.training.optimization import OneCycle, WarmupLinearDecay, create_optimizer
+from bertkit.training.progress import LogProgress, resolve_verbose
+from bertkit.training.random_stream import RandomStream
+from bertkit.training.run_identity import differences, fingerprint, weights_digest
 
 log = get_logger(__name__)
 
@@ -92,6 +97,8 @@ class BaseLearner:
         self.head_lr_multiplier = head_lr_multiplier
         self.workdir = workdir
         self.history: list[dict[str, list[float]]] = []
+        # The encoder's weights as given (pretrained): part of what identifies a run.
+        self._encoder_digest = weights_digest(model.backbone)
         self.train_data: Any = None
         self.valid_data: Any = None
 
@@ -142,17 +149,62 @@ class BaseLearner:
                            loss_weights=weights() if weights else None,
                            metrics=self.model.metrics_for_task())
 
+    def _task_identity(self) -> dict[str, Any]:
+        """What besides the model and data defines this task's run (labels, a tag scheme...)."""
+        return {}
+
+    def _run_identity(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Everything that defines this run (see `bertkit.training.run_identity`)."""
+        model = self.model
+        return {**settings, "max_len": self.max_len,
+                "model": {"class": type(model).__name__, "head": model.head_config(),
+                          "encoder_family": model.backbone.family,
+                          "encoder": model.backbone.encoder_config(),
+                          "dtype": model.backbone.layer_dtype_policy.name},
+                "encoder_weights": self._encoder_digest, "task": self._task_identity(),
+                "data": fingerprint(self.train_data)}
+
+    def _resume_from(self, checkpoint_dir: str | None, identity: dict[str, Any],
+                     overwrite: bool) -> dict[str, Any] | None:
+        """The saved state to resume from (its weights restored) when ``checkpoint_dir`` holds
+        this run; a state of another run is refused unless ``overwrite`` deletes it."""
+        state = read_state(checkpoint_dir)
+        if state is None:
+            return None
+        assert checkpoint_dir is not None
+        if overwrite:
+            shutil.rmtree(checkpoint_dir)
+            log.info("%s: the previous run's state was deleted (overwrite).", checkpoint_dir)
+            return None
+        changed = differences(state.get("run", {}), identity)
+        if changed:
+            raise TrainingError(
+                f"{checkpoint_dir} holds the state of another run: its {', '.join(changed)} "
+                f"differ from this run's. Use another output directory, or start afresh with "
+                f"--overwrite (fit(..., overwrite=True); or delete {checkpoint_dir}).")
+        restore_state(self.model, checkpoint_dir, state)
+        if state.get("finished"):
+            log.info("%s: this run already finished; its weights are restored (pass "
+                     "--overwrite to train again).", checkpoint_dir)
+        else:
+            log.info("Resuming from %s: epoch %d, batch %d.", checkpoint_dir,
+                     state["epoch"] + 1, state["batch"])
+        return state
+
     def fit(self, lr: float, epochs: int = 1, *, warmup: float = 0.1, schedule: str = "linear",
             checkpoint_dir: str | None = None, save_every: int | None = None,
-            callbacks: Sequence[keras.callbacks.Callback] = (), verbose: Any = "auto"
-            ) -> dict[str, list[float]]:
+            overwrite: bool = False, callbacks: Sequence[keras.callbacks.Callback] = (),
+            verbose: Any = "auto") -> dict[str, list[float]]:
         """Train for ``epochs`` with AdamW and a learning-rate schedule peaking at ``lr``.
 
         ``schedule``: ``"linear"`` (warmup over the first ``warmup`` fraction of steps, then
         linear decay to 0), ``"onecycle"`` or ``"constant"``. With ``checkpoint_dir`` the
-        training state is saved at every epoch end (and every ``save_every`` batches, and on
-        interruption); calling ``fit`` again with the same arguments resumes exactly where it
-        stopped.
+        training state is saved at every epoch end (and every ``save_every`` batches, and when
+        stopped by Ctrl-C, SIGTERM or an error); calling ``fit`` again with the same run (same
+        settings, model, labels and data) resumes exactly where it stopped. A checkpoint of
+        another run is refused; ``overwrite=True`` deletes it and starts afresh. ``verbose``:
+        ``"auto"`` shows Keras' progress bar on a terminal and logs a line every tenth of an
+        epoch elsewhere (log files, CI).
         """
         train = self._batches(self.train_data, training=True)
         valid = self._batches(self.valid_data, training=False) if self.valid_data else None
@@ -164,33 +216,26 @@ class BaseLearner:
         elif schedule == "constant":
             lr_schedule = float(lr)
         else:
-            raise ValueError(
+            raise TrainingError(
                 f"schedule must be 'linear', 'onecycle' or 'constant', not {schedule!r}.")
+        identity = self._run_identity(
+            {"lr": lr, "epochs": epochs, "schedule": schedule, "warmup": warmup,
+             "steps_per_epoch": len(train), "batch_size": self.batch_size, "seed": self.seed})
         self._compile(lr_schedule)
-
-        run = {"lr": lr, "epochs": epochs, "schedule": schedule, "warmup": warmup,
-               "steps_per_epoch": len(train), "batch_size": self.batch_size, "seed": self.seed}
-        first_epoch, first_batch = 0, 0
-        state = read_state(checkpoint_dir)
-        if state is not None:
-            if state["run"] != run:
-                raise TrainingError(
-                    f"{checkpoint_dir} holds the state of another run ({state['run']}); this "
-                    f"run is {run}. Use another checkpoint_dir, or delete it to start afresh.")
-            restore_state(self.model, checkpoint_dir)
-            first_epoch, first_batch = state["epoch"], state["batch"]
-            if first_epoch >= epochs:
-                log.info("%s: this run already finished; weights restored from it.",
-                         checkpoint_dir)
-            else:
-                log.info("Resuming from %s: epoch %d, batch %d.", checkpoint_dir,
-                         first_epoch + 1, first_batch)
-        # The checkpoint goes first, so it has saved before a user callback can stop training.
+        state = self._resume_from(checkpoint_dir, identity, overwrite)
+        first_epoch, first_batch = (state["epoch"], state["batch"]) if state else (0, 0)
+        # Own callbacks go first: the checkpoint has saved before a user callback can stop
+        # training, and it saves the random state the stream recorded after the same step.
+        stream = RandomStream(resume_from=state.get("random_state") if state else None)
         checkpoint = None
-        own_callbacks: list[keras.callbacks.Callback] = []
+        own_callbacks: list[keras.callbacks.Callback] = [stream]  # before the checkpoint
         if checkpoint_dir:
-            checkpoint = TrainingCheckpoint(checkpoint_dir, run, len(train), save_every)
+            checkpoint = TrainingCheckpoint(checkpoint_dir, identity, len(train), save_every,
+                                            stream)
             own_callbacks.append(checkpoint)
+        keras_verbose = resolve_verbose(verbose)
+        if verbose == "auto" and keras_verbose == 0:
+            own_callbacks.append(LogProgress())
         history: dict[str, list[float]] = {}
 
         def run(data: _FitBatches, first: int, last: int) -> None:
@@ -198,16 +243,17 @@ class BaseLearner:
             h = self.model.fit(data, validation_data=valid, shuffle=False, initial_epoch=first,
                                epochs=last,
                                callbacks=[*own_callbacks, _SetEpoch(data), *callbacks],
-                               verbose=verbose)
+                               verbose=keras_verbose)
             self._merge(history, h.history)
 
         try:
-            if first_batch and first_epoch < epochs:  # finish the interrupted epoch first
-                run(_FitBatches(train.batches, train.binary, skip=first_batch), first_epoch,
-                    first_epoch + 1)
-                first_epoch += 1
-            if first_epoch < epochs:
-                run(train, first_epoch, epochs)
+            with stop_on_sigterm():
+                if first_batch and first_epoch < epochs:  # finish the interrupted epoch first
+                    run(_FitBatches(train.batches, train.binary, skip=first_batch), first_epoch,
+                        first_epoch + 1)
+                    first_epoch += 1
+                if first_epoch < epochs:
+                    run(train, first_epoch, epochs)
         except BaseException:
             if checkpoint is not None and checkpoint.model is not None:
                 checkpoint.save()
@@ -216,6 +262,8 @@ class BaseLearner:
                             "Call fit again with the same arguments to resume.", epoch + 1,
                             batch, checkpoint_dir)
             raise
+        if checkpoint is not None and checkpoint.model is not None:
+            checkpoint.save(finished=True)
         self.history.append(history)
         return history
 
@@ -255,8 +303,11 @@ class BaseLearner:
             callbacks.append(keras.callbacks.ModelCheckpoint(
                 checkpoint_path, monitor="val_loss", save_best_only=True,
                 save_weights_only=True))
+        keras_verbose = resolve_verbose(verbose)
+        if verbose == "auto" and keras_verbose == 0:
+            callbacks.append(LogProgress())
         h = self.model.fit(train, validation_data=valid, epochs=max_epochs, shuffle=False,
-                           callbacks=[_SetEpoch(train), *callbacks], verbose=verbose)
+                           callbacks=[_SetEpoch(train), *callbacks], verbose=keras_verbose)
         history: dict[str, list[float]] = {}
         self._merge(history, h.history)
         self.history.append(history)
@@ -276,7 +327,7 @@ class BaseLearner:
         try:
             self._compile(finder.schedule())
             self.model.fit(train, epochs=1, steps_per_epoch=steps, callbacks=[finder],
-                           shuffle=False, verbose=verbose)
+                           shuffle=False, verbose=resolve_verbose(verbose))
         finally:
             self.model.set_weights(saved)
         suggestion = finder.suggestion()

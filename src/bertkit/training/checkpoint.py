@@ -1,9 +1,15 @@
 """Training state on disk, so that an interrupted run resumes where it stopped.
 
 `TrainingCheckpoint` saves the model *and optimizer* weights (Keras ``save_weights``) with a
-small JSON of where training was (epoch, batch, the run's settings), every ``save_every`` batches,
-at each epoch end, and when training is interrupted (Ctrl-C or an exception). Writes are atomic:
-a crash while saving leaves the previous state intact.
+small JSON of where training was (epoch, batch), where the random draws stood
+(`bertkit.training.random_stream`) and what the run is (`bertkit.training.run_identity`), every
+``save_every`` batches, at each epoch end, and when training is interrupted (Ctrl-C, SIGTERM,
+an exception). When ``fit`` returns, the state is marked finished.
+
+A save never leaves a mix of two states: the weights go to a new file named after the step
+(``state-<step>.weights.h5``, written to a temporary name and renamed), then ``state.json``,
+which names that file, is replaced atomically, and only then are older weight files removed. A
+crash at any point leaves ``state.json`` naming a complete weights file.
 """
 
 from __future__ import annotations
@@ -15,9 +21,13 @@ from typing import Any
 import keras
 
 from bertkit._io import write_json_atomic
+from bertkit.errors import CheckpointError
+from bertkit.training.random_stream import RandomStream
 
-STATE_WEIGHTS = "state.weights.h5"
+#: the weights file of checkpoints written before state.json named its weights file
+LEGACY_WEIGHTS = "state.weights.h5"
 STATE_JSON = "state.json"
+_PREFIX, _SUFFIX = "state-", ".weights.h5"
 
 
 class TrainingCheckpoint(keras.callbacks.Callback):
@@ -28,20 +38,23 @@ class TrainingCheckpoint(keras.callbacks.Callback):
     """
 
     def __init__(self, directory: str, run: dict[str, Any], steps_per_epoch: int,
-                 save_every: int | None = None) -> None:
+                 save_every: int | None = None, stream: RandomStream | None = None) -> None:
         super().__init__()
         self.directory = directory
         self.run = run
         self.steps_per_epoch = steps_per_epoch
         self.save_every = save_every
+        self.stream = stream
         os.makedirs(directory, exist_ok=True)
+
+    def steps(self) -> int:
+        optimizer = self.model.optimizer
+        return int(keras.ops.convert_to_numpy(getattr(optimizer, "_iterations",
+                                                      optimizer.iterations)))
 
     def position(self) -> tuple[int, int]:
         """(epochs completed, batches of the current epoch completed)."""
-        optimizer = self.model.optimizer
-        steps = int(keras.ops.convert_to_numpy(getattr(optimizer, "_iterations",
-                                                       optimizer.iterations)))
-        return divmod(steps, self.steps_per_epoch)
+        return divmod(self.steps(), self.steps_per_epoch)
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
         if self.save_every and self.position()[1] % self.save_every == 0:
@@ -50,13 +63,22 @@ class TrainingCheckpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         self.save()
 
-    def save(self) -> None:
-        epoch, batch = self.position()
-        weights = os.path.join(self.directory, STATE_WEIGHTS)
-        self.model.save_weights(weights + ".tmp.weights.h5", overwrite=True)
-        os.replace(weights + ".tmp.weights.h5", weights)
+    def save(self, finished: bool = False) -> None:
+        steps = self.steps()
+        epoch, batch = divmod(steps, self.steps_per_epoch)
+        name = f"{_PREFIX}{steps}{_SUFFIX}"
+        path = os.path.join(self.directory, name)
+        tmp = os.path.join(self.directory, f".{name}.tmp{_SUFFIX}")
+        self.model.save_weights(tmp, overwrite=True)
+        os.replace(tmp, path)
         write_json_atomic(os.path.join(self.directory, STATE_JSON),
-                          {"epoch": epoch, "batch": batch, "run": self.run})
+                          {"epoch": epoch, "batch": batch, "steps": steps, "weights": name,
+                           "random_state": self.stream.saved() if self.stream else None,
+                           "finished": finished,
+                           "run": self.run})
+        for other in os.listdir(self.directory):
+            if other != name and other.endswith(_SUFFIX):
+                os.remove(os.path.join(self.directory, other))
 
 
 def read_state(directory: str | None) -> dict[str, Any] | None:
@@ -64,14 +86,24 @@ def read_state(directory: str | None) -> dict[str, Any] | None:
     if not directory:
         return None
     path = os.path.join(directory, STATE_JSON)
-    if not (os.path.isfile(path) and os.path.isfile(os.path.join(directory, STATE_WEIGHTS))):
+    if not os.path.isfile(path):
         return None
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    try:
+        with open(path, encoding="utf-8") as f:
+            state = json.load(f)
+    except (OSError, ValueError) as err:
+        raise CheckpointError(f"{path}: unreadable ({err}); delete {directory} (or pass "
+                              "--overwrite) to start afresh.") from None
+    weights = os.path.join(directory, state.get("weights", LEGACY_WEIGHTS))
+    if not os.path.isfile(weights):
+        raise CheckpointError(f"{path} names {os.path.basename(weights)}, which is missing; "
+                              f"delete {directory} (or pass --overwrite) to start afresh.")
+    return state
 
 
-def restore_state(model: keras.Model, directory: str) -> None:
-    """Load model and optimizer weights saved by `TrainingCheckpoint`."""
+def restore_state(model: keras.Model, directory: str, state: dict[str, Any]) -> None:
+    """Load model and optimizer weights saved by `TrainingCheckpoint` (the random state it
+    saved goes to a `RandomStream`)."""
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
-    model.load_weights(os.path.join(directory, STATE_WEIGHTS))
+    model.load_weights(os.path.join(directory, state.get("weights", LEGACY_WEIGHTS)))

@@ -24,6 +24,7 @@ from bertkit.tasks.classification.metrics import ClassificationReport
 from bertkit.tasks.classification.model import TextClassifier
 from bertkit.tasks.classification.predictor import Predictor
 from bertkit.training.base import BaseLearner, _FitBatches
+from bertkit.training.seeding import seed_everything
 
 log = get_logger(__name__)
 
@@ -80,6 +81,7 @@ class Learner(BaseLearner):
         ``single_label``); ``dtype="mixed_bfloat16"`` trains in bfloat16 on CPUs and GPUs that
         accelerate it.
         """
+        seed_everything(kwargs.get("seed", 0))  # the new head and dropout: reproducible
         train = cls._as_examples(train_data)
         multi = task == "multi_label" or (task is None and train.is_multi_label)
         label_map = kwargs.pop("label_map", None) or cls._label_map_from(train, multi)
@@ -103,6 +105,9 @@ class Learner(BaseLearner):
         if data.labels is None:
             raise TrainingError("the training data has no labels.")
         return LabelMap.from_labels(data.labels, multi_label=multi_label)
+
+    def _task_identity(self) -> dict[str, Any]:
+        return {"labels": self.label_map.to_dict(), "bucket_window": self.bucket_window}
 
     # ---- data ------------------------------------------------------------------------------
     def _batches(self, data: Any, training: bool) -> Any:

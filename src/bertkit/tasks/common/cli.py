@@ -51,6 +51,9 @@ def add_run_options(parser: argparse.ArgumentParser, data_help: str,
     parser.add_argument("--model", required=default_model is None, default=default_model,
                         help="pretrained encoder: directory, checkpoint or preset name")
     parser.add_argument("--out", required=True, help="directory for the predictor")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="start afresh when --out holds the training state of another run "
+                             "(default: resume the same run, refuse another one)")
 
 
 def add_training_options(parser: argparse.ArgumentParser, *, max_len: int = 128,
@@ -94,10 +97,11 @@ def split_or_read_valid(examples: Any, args: argparse.Namespace,
 
 
 def train_and_save(learner: Any, args: argparse.Namespace, what: str = "predictor") -> int:
-    """Fit (resumable from ``OUT/checkpoint``), evaluate on the validation data, save the
-    predictor, its plots and ``validation.json`` in ``--out``."""
+    """Fit (resumable from ``OUT/checkpoint``: the same run resumes, another is refused unless
+    ``--overwrite``), evaluate on the validation data, save the predictor, its plots and
+    ``validation.json`` in ``--out``."""
     learner.fit(args.lr, args.epochs, schedule=args.schedule,
-                checkpoint_dir=os.path.join(args.out, "checkpoint"))
+                checkpoint_dir=os.path.join(args.out, "checkpoint"), overwrite=args.overwrite)
     predictor = learner.get_predictor()
     report = predictor.evaluate(learner.valid_data)
     log.info("%s", report)

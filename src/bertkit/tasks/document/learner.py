@@ -37,6 +37,7 @@ from bertkit.tasks.classification.model import TextClassifier
 from bertkit.tasks.document.data import DocumentChunker
 from bertkit.tasks.document.model import ChunkAggregator, pack_chunks
 from bertkit.tasks.document.predictor import DocumentPredictor
+from bertkit.training.seeding import seed_everything
 
 log = get_logger(__name__)
 
@@ -109,6 +110,7 @@ class DocumentClassifier:
                       pooling: str = "pooled", dropout: float = 0.1, dtype: Any = None,
                       **kwargs: Any) -> "DocumentClassifier":
         """Load a pretrained encoder and its tokenizer and put a classification head on it."""
+        seed_everything(kwargs.get("seed", 0))  # the new head and dropout: reproducible
         train = cls._documents(train_data, "training")
         label_map = kwargs.pop("label_map", None) or LabelMap.from_labels(train.labels,
                                                                           multi_label=False)
@@ -193,7 +195,7 @@ class DocumentClassifier:
         """
         if self.strategy != "chunks":
             raise TrainingError(f"strategy {self.strategy!r} has no aggregator to train.")
-        keras.utils.set_random_seed(self.seed)
+        seed_everything(self.seed)
         self._new_aggregator()
         assert self.aggregator is not None
         predictor = self.get_predictor()

@@ -24,6 +24,7 @@ from bertkit.tasks.multi_head.metrics import MultiHeadReport
 from bertkit.tasks.multi_head.model import MultiHeadClassifier
 from bertkit.tasks.multi_head.predictor import MultiHeadPredictor
 from bertkit.training.base import BaseLearner, _FitBatches
+from bertkit.training.seeding import seed_everything
 
 
 class MultiHeadLearner(BaseLearner):
@@ -71,6 +72,7 @@ class MultiHeadLearner(BaseLearner):
         Each head's task is inferred (``multi_label`` when its labels are lists, else
         ``single_label``) unless ``tasks={"head": "binary", ...}`` says otherwise.
         """
+        seed_everything(kwargs.get("seed", 0))  # the new head and dropout: reproducible
         train = cls._as_examples(train_data, None)
         label_maps = kwargs.pop("label_maps", None) or train.label_maps()
         heads = {}
@@ -93,6 +95,10 @@ class MultiHeadLearner(BaseLearner):
                 "multi-head training data must be MultiHeadExamples: load it with "
                 "bertkit.load_examples(source, label_columns=['category', 'sentiment']).")
         return load_multi_head_examples(data, heads)
+
+    def _task_identity(self) -> dict[str, Any]:
+        return {"labels": {head: m.to_dict() for head, m in self.label_maps.items()},
+                "hierarchy": self.hierarchy.to_dict() if self.hierarchy is not None else None}
 
     # ---- training --------------------------------------------------------------------------
     def _binary_heads(self) -> list[str]:

@@ -17,6 +17,7 @@ from bertkit.tasks.regression.data import RegressionBatches, ScoredTexts
 from bertkit.tasks.regression.model import TextRegressor
 from bertkit.tasks.regression.predictor import RegressionPredictor
 from bertkit.training.base import BaseLearner, _FitBatches
+from bertkit.training.seeding import seed_everything
 
 
 class RegressionLearner(BaseLearner):
@@ -38,6 +39,7 @@ class RegressionLearner(BaseLearner):
                        pooling: str = "pooled", dropout: float = 0.1, dtype: Any = None,
                        **kwargs: Any) -> "RegressionLearner":
         """Load a pretrained encoder and its tokenizer and put a regression head on it."""
+        seed_everything(kwargs.get("seed", 0))  # the new head and dropout: reproducible
         model = TextRegressor(load_backbone(model_path, dtype=dtype), pooling=pooling,
                               dropout=dropout, name="text_regressor")
         return cls(model, load_tokenizer(model_path), train_data, valid_data, **kwargs)

@@ -18,6 +18,7 @@ from bertkit.tasks.relation_extraction.data import encode_relation_examples, rel
 from bertkit.tasks.relation_extraction.model import RelationExtractor
 from bertkit.tasks.relation_extraction.predictor import RelationPredictor
 from bertkit.training.base import BaseLearner, _FitBatches
+from bertkit.training.seeding import seed_everything
 
 log = get_logger(__name__)
 
@@ -54,6 +55,7 @@ class RelationLearner(BaseLearner):
                                 dtype: Any = None, **kwargs: Any) -> "RelationLearner":
         """Load a pretrained encoder and tokenizer; ``predicates`` default to the training
         data's (sorted)."""
+        seed_everything(kwargs.get("seed", 0))  # the new head and dropout: reproducible
         train = load_relation_examples(train_data)
         predicates = list(predicates) if predicates else predicates_of(train)
         if not predicates:
@@ -63,6 +65,9 @@ class RelationLearner(BaseLearner):
         model = RelationExtractor(load_backbone(model_path, dtype=dtype), predicates,
                                   dropout=dropout, name="relation_extractor")
         return cls(model, tokenizer, train, valid_data, **kwargs)
+
+    def _task_identity(self) -> dict[str, Any]:
+        return {"on_conflict": self.on_conflict}
 
     def _examples(self, data: Any) -> ExtractionExamples:
         return load_relation_examples(data)

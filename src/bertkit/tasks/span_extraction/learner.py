@@ -19,6 +19,7 @@ from bertkit.tasks.span_extraction.data import encode_span_examples, span_batche
 from bertkit.tasks.span_extraction.model import SpanExtractor
 from bertkit.tasks.span_extraction.predictor import SpanPredictor
 from bertkit.training.base import BaseLearner, _FitBatches
+from bertkit.training.seeding import seed_everything
 
 log = get_logger(__name__)
 
@@ -52,10 +53,14 @@ class SpanLearner(BaseLearner):
                             mode: str | None = None, dropout: float = 0.1, dtype: Any = None,
                             **kwargs: Any) -> "SpanLearner":
         """Load a pretrained encoder and its tokenizer (``mode="char"``: character tokens)."""
+        seed_everything(kwargs.get("seed", 0))  # the new head and dropout: reproducible
         tokenizer = load_tokenizer(model_path, **({"mode": mode} if mode else {}))
         model = SpanExtractor(load_backbone(model_path, dtype=dtype), dropout=dropout,
                               name="span_extractor")
         return cls(model, tokenizer, train_data, valid_data, **kwargs)
+
+    def _task_identity(self) -> dict[str, Any]:
+        return {"allow_no_answer": self.allow_no_answer, "max_answer_len": self.max_answer_len}
 
     def _examples(self, data: Any) -> ExtractionExamples:
         return load_span_examples(data)

@@ -20,6 +20,7 @@ from bertkit.tasks.tagging.model import TokenTagger
 from bertkit.tasks.tagging.predictor import TaggingPredictor
 from bertkit.tasks.tagging.schemes import TagScheme
 from bertkit.training.base import BaseLearner, _FitBatches
+from bertkit.training.seeding import seed_everything
 
 log = get_logger(__name__)
 
@@ -73,6 +74,7 @@ class TaggingLearner(BaseLearner):
         ``scheme``: ``"BIO"`` or ``"BMES"``, over the entity types of ``train_data``.
         ``tokenizer_mode="char"``: one token per character (Chinese with a BERT vocab.txt).
         """
+        seed_everything(kwargs.get("seed", 0))  # the new head and dropout: reproducible
         train = load_tagged(train_data)
         tag_scheme = TagScheme(scheme, train.types)
         tokenizer = (load_tokenizer(model_path, mode=tokenizer_mode) if tokenizer_mode
@@ -82,6 +84,9 @@ class TaggingLearner(BaseLearner):
                             name="token_tagger")
         return cls(model, tokenizer, train, valid_data, scheme=tag_scheme,
                    split_chars=split_chars, **kwargs)
+
+    def _task_identity(self) -> dict[str, Any]:
+        return {"scheme": self.scheme.to_dict(), "split_chars": self.split_chars}
 
     def _batches(self, data: Any, training: bool) -> _FitBatches:
         key = id(data)
