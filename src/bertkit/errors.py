@@ -80,3 +80,11 @@ class PredictorError(BertkitError, ValueError):
 class PredictorInputError(PredictorError, TypeError):
     """An input to ``predict`` / ``evaluate`` is of the wrong kind (a string where a list of
     texts is expected, ``None`` where a text is expected)."""
+
+
+# ---- warnings -----------------------------------------------------------------------------------
+
+
+class FontWarning(UserWarning):
+    """A plot has characters that no font found on this machine can draw (Chinese labels
+    without a CJK font): they show as empty boxes. The message says which font to install."""
