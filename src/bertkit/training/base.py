@@ -227,6 +227,7 @@ class BaseLearner:
         # Own callbacks go first: the checkpoint has saved before a user callback can stop
         # training, and it saves the random state the stream recorded after the same step.
         stream = RandomStream(resume_from=state.get("random_state") if state else None)
+        stream.restore_seed_generators(self.model)
         checkpoint = None
         own_callbacks: list[keras.callbacks.Callback] = [stream]  # before the checkpoint
         if checkpoint_dir:

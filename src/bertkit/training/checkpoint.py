@@ -73,7 +73,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         os.replace(tmp, path)
         write_json_atomic(os.path.join(self.directory, STATE_JSON),
                           {"epoch": epoch, "batch": batch, "steps": steps, "weights": name,
-                           "random_state": self.stream.saved() if self.stream else None,
+                           "random_state": self.stream.saved() if self.stream else {},
                            "finished": finished,
                            "run": self.run})
         for other in os.listdir(self.directory):

@@ -29,47 +29,48 @@ def _seed_generator_states(model: keras.Model) -> list[Any]:
 
 class RandomStream(keras.callbacks.Callback):
     """Each training step starts from the random state the previous step ended in (see the
-    module docstring); ``resume_from`` is what `saved` gave in an earlier process."""
+    module docstring); ``resume_from`` is what `saved` gave in an earlier process.
+
+    Torch's global generator is carried from step to step here. The model's seed generators
+    (JAX's dropout) advance only when dropout draws, so they need no carrying: they are saved
+    with the checkpoint and put back before training resumes (`restore_seed_generators`).
+    """
 
     def __init__(self, resume_from: dict[str, Any] | None = None) -> None:
         super().__init__()
+        self._resume = resume_from or {}
         self._torch: Any = None
-        self._seeds: list[np.ndarray] | None = None
-        if resume_from:
-            if _TORCH and "torch" in resume_from:
-                import torch
+        if _TORCH and "torch" in self._resume:
+            import torch
 
-                raw = np.frombuffer(base64.b64decode(resume_from["torch"]), np.uint8).copy()
-                self._torch = torch.from_numpy(raw)
-            self._seeds = [np.asarray(s, np.int64) for s in resume_from.get("seed_generators",
-                                                                            [])]
-        self._variables: list[Any] = []
+            raw = np.frombuffer(base64.b64decode(self._resume["torch"]), np.uint8).copy()
+            self._torch = torch.from_numpy(raw)
 
-    def on_train_begin(self, logs: Any = None) -> None:
-        self._variables = _seed_generator_states(self.model)
+    def restore_seed_generators(self, model: keras.Model) -> None:
+        """Put the saved seed-generator states back into ``model`` (before ``fit``)."""
+        saved = self._resume.get("seed_generators", [])
+        variables = _seed_generator_states(model)
+        if saved and len(saved) == len(variables):
+            for variable, value in zip(variables, saved):
+                variable.assign(np.asarray(value, dtype=variable.dtype))
 
     def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
         if self._torch is not None:
             import torch
 
             torch.set_rng_state(self._torch)
-        if self._seeds is not None and len(self._seeds) == len(self._variables):
-            for variable, value in zip(self._variables, self._seeds):
-                variable.assign(value.astype(variable.dtype))
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
         if _TORCH:
             import torch
 
             self._torch = torch.get_rng_state()
-        self._seeds = [np.asarray(keras.ops.convert_to_numpy(v)) for v in self._variables]
 
-    def saved(self) -> dict[str, Any] | None:
-        """The state the next step will start from, as JSON-able data (None before any step)."""
-        if self._torch is None and self._seeds is None:
-            return None
-        state: dict[str, Any] = {"seed_generators": [s.astype(np.int64).tolist()
-                                                     for s in self._seeds or []]}
+    def saved(self) -> dict[str, Any]:
+        """The state the next step will start from, as JSON-able data."""
+        state: dict[str, Any] = {"seed_generators": [
+            np.asarray(keras.ops.convert_to_numpy(v)).astype(np.int64).tolist()
+            for v in _seed_generator_states(self.model)]}
         if self._torch is not None:
             state["torch"] = base64.b64encode(self._torch.numpy().tobytes()).decode()
         return state

@@ -37,6 +37,7 @@ from bertkit.tasks.classification.model import TextClassifier
 from bertkit.tasks.document.data import DocumentChunker
 from bertkit.tasks.document.model import ChunkAggregator, pack_chunks
 from bertkit.tasks.document.predictor import DocumentPredictor
+from bertkit.training.progress import LogProgress, resolve_verbose
 from bertkit.training.seeding import seed_everything
 
 log = get_logger(__name__)
@@ -206,8 +207,10 @@ class DocumentClassifier:
         self.aggregator.compile(optimizer=keras.optimizers.Adam(lr),
                                 loss=self.aggregator.loss_function(),
                                 metrics=self.aggregator.metrics_for_task())
+        keras_verbose = resolve_verbose(verbose)
         h = self.aggregator.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True,
-                                validation_data=valid, verbose=verbose)
+                                validation_data=valid, verbose=keras_verbose,
+                                callbacks=[LogProgress()] if verbose != keras_verbose else [])
         return {k: [float(v) for v in values] for k, values in h.history.items()}
 
     def _packed(self, predictor: DocumentPredictor, documents: TextExamples
