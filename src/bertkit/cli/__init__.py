@@ -30,10 +30,12 @@ import argparse
 import sys
 from typing import Sequence
 
+from bertkit._messages import spelled_as
 from bertkit.cli.data_commands import add_build_dataset_command, add_demo_command
 from bertkit.cli.model_commands import add_model_commands
 from bertkit.cli.task_commands import add_prediction_commands, add_task_commands
 from bertkit.errors import BertkitError
+from bertkit.tasks.common.cli import FlagSpelling
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with spelled_as(FlagSpelling(args)):  # messages name flags, not Python arguments
+            return args.func(args)
     except BertkitError as err:
         print(f"bertkit {args.command}: error: {err}", file=sys.stderr)
         return 2
