@@ -152,3 +152,29 @@ def test_no_header_columns_must_be_positions():
                                                 "--label-column", "0"))
     with pytest.raises(ConfigError, match="give --text-column a number .* not 'body'"):
         load_table_examples(args)
+
+
+SAVED = Path(__file__).parent / "fixtures" / "saved_predictors"
+GBK_FILES = [("train-tagger", "token_tagging", "msra_gbk.txt", "micro avg     0.0000  0.0000  "
+                                                                "0.0000        6"),
+             ("train-span", "span_extraction", "spans_gbk.jsonl", '"examples": 2'),
+             ("train-relation", "relation_extraction", "relations_gbk.jsonl", '"gold": 2')]
+
+
+@pytest.mark.parametrize("command,predictor,name,report", GBK_FILES,
+                         ids=[g[0] for g in GBK_FILES])
+def test_tagger_span_and_relation_files_in_gbk(command, predictor, name, report, tmp_path,
+                                               capsys):
+    data = str(TABLES / name)
+    err = fails(capsys, ["evaluate", "--model", str(SAVED / predictor), "--data", data])
+    assert f"{name} line 1: bytes b'\\x" in err and "--encoding gbk" in err
+    assert main(["evaluate", "--model", str(SAVED / predictor), "--data", data,
+                 "--encoding", "gbk"]) == 0
+    assert report in capsys.readouterr().out  # every example was read
+
+    train = [command, "--data", data, "--valid", data, "--out", str(tmp_path / "out")]
+    err = fails(capsys, [*train, "--model", str(TINY_TF)])
+    assert f"{name} line 1: bytes b'\\x" in err and "--encoding gbk" in err
+    # Read with --encoding gbk, the data is fine: the command goes on to the missing model.
+    err = fails(capsys, [*train, "--model", str(tmp_path / "no_model"), "--encoding", "gbk"])
+    assert "no_model" in err and "line 1" not in err

@@ -18,7 +18,7 @@ from bertkit.errors import DataError, DataNotFoundError
 
 __all__ = [
     "ENCODING_ERRORS", "FORMATS", "check_encoding", "check_path", "decode_problem",
-    "decoded_lines", "detect_format", "file_decode_problem", "nonblank_lines",
+    "decoded_lines", "detect_format", "file_decode_problem", "nonblank_lines", "text_lines",
 ]
 
 FORMATS = ("csv", "tsv", "jsonl", "json", "lines")
@@ -153,3 +153,20 @@ def nonblank_lines(f: Any, encoding: str, errors: str = "strict"
         no = counter[0]
         if line.strip():
             yield no, line, bad.pop(no, None)
+
+
+def text_lines(path: str | os.PathLike[str], encoding: str = "utf-8", errors: str = "strict", *,
+               keep_blank: bool = False, name: str | None = None) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` of each non-blank line of the file ``path`` (every line with
+    ``keep_blank``), decoded as by `decoded_lines`; with ``errors="strict"``, bytes that do not
+    decode are a :class:`DataError` naming the file (``name``, default the path) and line."""
+    check_encoding(encoding, errors)
+    bad: dict[int, str] = {}
+    counter = [0]
+    with open(path, "rb") as f:
+        for line in decoded_lines(f, encoding, bad, counter, errors):
+            number = counter[0]
+            if number in bad:
+                raise DataError(f"{name or path} line {number}: {bad[number]}")
+            if keep_blank or line.strip():
+                yield number, line

@@ -127,6 +127,20 @@ def add_encoding_options(parser: argparse.ArgumentParser) -> None:
                              "line (strict), or read them as U+FFFD (replace)")
 
 
+def encoding_options(args: argparse.Namespace) -> dict[str, str]:
+    """The keyword arguments of the data readers that `add_encoding_options` sets."""
+    return {"encoding": args.encoding, "encoding_errors": args.encoding_errors}
+
+
+def read_train_valid(args: argparse.Namespace, read: Callable[..., Any]) -> tuple[Any, Any]:
+    """``(train, valid)``: ``--data`` and ``--valid`` read with ``read(path, encoding=...,
+    encoding_errors=...)``, or a seeded split of ``--data``."""
+    def load(path: str) -> Any:
+        return read(path, **encoding_options(args))
+
+    return split_or_read_valid(load(args.data), args, load)
+
+
 def add_table_options(parser: argparse.ArgumentParser) -> None:
     """Columns of CSV/TSV/JSON-lines data: ``--text-column --label-column --label-columns
     --second-column --no-header --skip-bad-rows --encoding --encoding-errors``."""
@@ -178,8 +192,7 @@ def table_options(args: argparse.Namespace, label_columns: list[str] | None = No
         "text_column": _column(args, "text_column", args.text_column),
         "label_column": _column(args, "label_column", args.label_column),
         "second_column": _column(args, "second_column", args.second_column),
-        "on_bad_rows": "skip" if args.skip_bad_rows else "error",
-        "encoding": args.encoding, "encoding_errors": args.encoding_errors}
+        "on_bad_rows": "skip" if args.skip_bad_rows else "error", **encoding_options(args)}
     columns = split_names(args.label_columns)
     if not columns and label_columns and args.no_header:
         raise ConfigError(f"--no-header reads the columns by position: give --label-columns the "
@@ -292,16 +305,12 @@ def _file_lines(path: str, args: argparse.Namespace) -> Iterator[tuple[int, str]
     """``(line number, line)`` of each non-blank line of ``path`` (its end stripped), decoded
     with ``--encoding`` and ``--encoding-errors``; a line that does not decode is a
     `DataError` naming the file and line."""
-    from bertkit.data.files import check_encoding, check_path, nonblank_lines
+    from bertkit.data.files import check_path, text_lines
 
-    encoding = check_encoding(args.encoding, args.encoding_errors)
     if check_path(path).is_dir():
         raise DataError(f"{path} is a folder; give a file of texts, one per line.")
-    with open(path, "rb") as f:
-        for number, line, problem in nonblank_lines(f, encoding, args.encoding_errors):
-            if problem is not None:
-                raise DataError(f"{path} line {number}: {problem}")
-            yield number, line.rstrip("\r\n")
+    for number, line in text_lines(path, args.encoding, args.encoding_errors):
+        yield number, line.rstrip("\r\n")
 
 
 def _read_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
