@@ -230,6 +230,32 @@ def test_folder_errors(tmp_path):
         load_examples(tmp_path / "missing")
 
 
+def test_encoding_errors_replace_reads_stray_bytes_in_every_format(tmp_path):
+    stray = "caf".encode() + b"\xe9"  # a latin-1 byte in a UTF-8 file
+    files = {
+        "t.csv": b"text,label\n" + stray + b",a\nok,b\n",
+        "t.tsv": b"text\tlabel\n" + stray + b"\ta\nok\tb\n",
+        "t.jsonl": b'{"text": "' + stray + b'", "label": "a"}\n{"text": "ok", "label": "b"}\n',
+        "t.json": b'[{"text": "' + stray + b'", "label": "a"}, {"text": "ok", "label": "b"}]',
+    }
+    for name, content in files.items():
+        path = write(tmp_path / name, content)
+        with pytest.raises(DataError, match="line [12]: bytes b'\\\\xe9'.*encoding_errors='replace'"):
+            load_examples(path)
+        ex = load_examples(path, encoding_errors="replace")
+        assert ex.texts == ["caf\ufffd", "ok"] and ex.labels == ["a", "b"], name
+    lines = write(tmp_path / "t.txt", stray + b"\nok\n")
+    assert load_examples(lines, format="lines", encoding_errors="replace").texts == [
+        "caf\ufffd", "ok"]
+    stream = StreamingExamples(tmp_path / "t.csv", encoding_errors="replace")
+    assert list(stream) == [("caf\ufffd", None, "a"), ("ok", None, "b")]
+    write(tmp_path / "news" / "x" / "1.txt", stray)
+    write(tmp_path / "news" / "y" / "1.txt", "ok")
+    assert load_examples(tmp_path / "news", encoding_errors="replace").texts == ["caf\ufffd", "ok"]
+    with pytest.raises(DataError, match="encoding_errors='ignore' is not one of"):
+        load_examples(tmp_path / "t.csv", encoding_errors="ignore")
+
+
 def test_csv_quoting_bom_crlf_pairs_and_positions(tmp_path):
     content = (
         '\ufeffText,Title,label\r\n'

@@ -32,10 +32,12 @@ import signal
 import sys
 from typing import Sequence
 
+from bertkit._messages import spelled_as
 from bertkit.cli.data_commands import add_build_dataset_command, add_demo_command
 from bertkit.cli.model_commands import add_model_commands
 from bertkit.cli.task_commands import add_prediction_commands, add_task_commands
 from bertkit.errors import BertkitError
+from bertkit.tasks.common.cli import FlagSpelling
 from bertkit.training.interrupts import stop_on_sigterm
 
 
@@ -62,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        with stop_on_sigterm():  # SIGTERM (schedulers, kill) stops a command as Ctrl-C does
+        # SIGTERM (schedulers, kill) stops a command as Ctrl-C does; messages name flags.
+        with stop_on_sigterm(), spelled_as(FlagSpelling(args)):
             return args.func(args)
     except BertkitError as err:
         print(f"bertkit {args.command}: error: {err}", file=sys.stderr)

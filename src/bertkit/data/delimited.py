@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterator
 
+from bertkit._messages import cut, option
 from bertkit.data.columns import Columns
 from bertkit.data.files import decoded_lines, nonblank_lines
 from bertkit.data.rows import RawRow
@@ -37,17 +38,18 @@ _EXPECTED_FIELDS_HINT = {
 }
 
 
-def records(f: Any, format: str, encoding: str
+def records(f: Any, format: str, encoding: str, errors: str = "strict"
             ) -> Iterator[tuple[int, int, list[str] | None, str | None]]:
     """``(first_line, last_line, fields, problem)`` of each non-blank CSV/TSV record of the
-    binary file ``f`` (``fields`` is ``None`` when the CSV is malformed)."""
+    binary file ``f`` (``fields`` is ``None`` when the CSV is malformed); ``errors`` as for
+    `~bertkit.data.files.decoded_lines`."""
     if format == "tsv":
-        for no, line, problem in nonblank_lines(f, encoding):
+        for no, line, problem in nonblank_lines(f, encoding, errors):
             yield no, no, line.rstrip("\r\n").split("\t"), problem
         return
     bad: dict[int, str] = {}
     counter = [0]
-    lines = decoded_lines(f, encoding, bad, counter)
+    lines = decoded_lines(f, encoding, bad, counter, errors)
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
     reader = csv.reader(lines)
     end = 0
@@ -90,10 +92,11 @@ class DelimitedTable:
     """
 
     def __init__(self, path: str | os.PathLike[str], format: str, encoding: str,
-                 columns: Columns, headerless: bool) -> None:
+                 columns: Columns, headerless: bool, errors: str = "strict") -> None:
         self.path = Path(path)
         self.format = format
         self.encoding = encoding
+        self.errors = errors
         self.columns = columns
         self.headerless = headerless
         self.header: list[str] | None = None
@@ -104,7 +107,7 @@ class DelimitedTable:
 
     def _read_header(self) -> None:
         with open(self.path, "rb") as f:
-            first = next(records(f, self.format, self.encoding), None)
+            first = next(records(f, self.format, self.encoding, self.errors), None)
         if first is None:
             raise DataError(f"{self.path} is empty; it needs a header row and at least one data row")
         line, _, fields, problem = first
@@ -135,8 +138,8 @@ class DelimitedTable:
             return None
         if not -len(names) <= column < len(names):
             raise DataError(
-                f"{self.path}: {arg}={column} but the rows have {len(names)} fields (positions 0.."
-                f"{len(names) - 1})"
+                f"{self.path}: {option(arg, column)} but the rows have {len(names)} fields "
+                f"(positions 0..{len(names) - 1})"
             )
         return column % len(names)
 
@@ -160,10 +163,10 @@ class DelimitedTable:
         hint = _EXPECTED_FIELDS_HINT[self.format]
         columns = (
             f"{n_fields} fields" if self.header is None
-            else f"{n_fields} fields ({', '.join(self.header)})"
+            else f"{n_fields} fields ({cut(', '.join(cut(name, 60) for name in self.header))})"
         )
         with open(self.path, "rb") as f:
-            rows = records(f, self.format, self.encoding)
+            rows = records(f, self.format, self.encoding, self.errors)
             if not self.headerless:
                 next(rows, None)
             for start, end, fields, problem in rows:

@@ -9,6 +9,8 @@ Relation extraction, the Baidu DuIE 2019 format: ``{"text": ..., "spo_list": [{"
 occurs several times, its **first occurrence** is the one labelled (as in the kexue.fm post).
 
 Every problem raises `DataError` naming the example (file and line when read from a file).
+Files are UTF-8 unless ``encoding=`` says otherwise (a leading BOM is dropped);
+``encoding_errors="replace"`` reads bytes that do not decode as U+FFFD.
 
 >>> ex = load_span_examples([{"query": "人名", "text": "我叫李雷。",
 ...                           "answers": [{"text": "李雷", "start": 2}]}])
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 
 from bertkit.data.examples import DataError, DataNotFoundError
+from bertkit.data.files import text_lines
 
 __all__ = ["SpanExample", "RelationExample", "load_span_examples", "load_relation_examples"]
 
@@ -82,26 +85,25 @@ class ExtractionExamples(list):
 
 # ---- reading ---------------------------------------------------------------------------------
 
-def _records(source: Any) -> Iterator[tuple[str, Any]]:
-    """``(where, record)`` for a JSON-lines path or an iterable of dicts/examples."""
+def _records(source: Any, encoding: str = "utf-8", encoding_errors: str = "strict"
+             ) -> Iterator[tuple[str, Any]]:
+    """``(where, record)`` for a JSON-lines path or an iterable of dicts/examples (an example
+    read before keeps its ``where``)."""
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         if not os.path.isfile(path):
             raise DataNotFoundError(f"{path}: no such file (expected JSON lines, one example "
                                     "per line).")
-        with open(path, encoding="utf-8-sig") as f:
-            for number, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                where = f"{path} line {number}"
-                try:
-                    yield where, json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise DataError(f"{where}: not valid JSON ({err}); each line must be one "
-                                    "JSON object.") from None
+        for number, line in text_lines(path, encoding, encoding_errors):
+            where = f"{path} line {number}"
+            try:
+                yield where, json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"{where}: not valid JSON ({err}); each line must be one "
+                                "JSON object.") from None
     else:
         for index, record in enumerate(source):
-            yield f"example {index}", record
+            yield getattr(record, "where", "") or f"example {index}", record
 
 
 def _field(record: dict[str, Any], names: Sequence[str], where: str) -> Any:
@@ -119,14 +121,16 @@ def _string(value: Any, what: str, where: str) -> str:
     return value
 
 
-def load_span_examples(source: Any) -> ExtractionExamples:
+def load_span_examples(source: Any, *, encoding: str = "utf-8",
+                       encoding_errors: str = "strict") -> ExtractionExamples:
     """Span-extraction examples from a JSON-lines file, a list of dicts or `SpanExample` objects.
 
     Each answer's ``text`` must equal ``text[start:start + len(answer)]``; otherwise (or when a
     field is missing, or a span lies outside the text) a `DataError` names the example.
+    ``encoding`` and ``encoding_errors``: how a file's bytes are read (see the module).
     """
     out = ExtractionExamples()
-    for where, record in _records(source):
+    for where, record in _records(source, encoding, encoding_errors):
         if isinstance(record, SpanExample):
             record = {"query": record.query, "text": record.text,
                       "answers": [{"text": record.text[s:e], "start": s}
@@ -179,16 +183,18 @@ def _entity(value: Any, what: str, where: str) -> str:
     return value
 
 
-def load_relation_examples(source: Any, predicates: Sequence[str] | None = None
+def load_relation_examples(source: Any, predicates: Sequence[str] | None = None, *,
+                           encoding: str = "utf-8", encoding_errors: str = "strict"
                            ) -> ExtractionExamples:
     """Relation-extraction examples in the DuIE 2019 format (JSON lines, dicts or examples).
 
     Subjects and objects must occur in the text (the first occurrence is used); with
     ``predicates`` given, a triple whose predicate is not among them is an error.
+    ``encoding`` and ``encoding_errors``: how a file's bytes are read (see the module).
     """
     allowed = set(predicates) if predicates is not None else None
     out = ExtractionExamples()
-    for where, record in _records(source):
+    for where, record in _records(source, encoding, encoding_errors):
         if isinstance(record, RelationExample):
             record = {"text": record.text, "spo_list": [
                 {"subject": s, "predicate": p, "object": o} for s, p, o in record.triples]}

@@ -51,6 +51,7 @@ class FileRows:
         multi_label: bool | None = None,
         label_separator: str = "|",
         format: str | None = None,
+        encoding_errors: str = "strict",
     ) -> None:
         self.path = check_path(path)
         if self.path.is_dir():
@@ -59,7 +60,8 @@ class FileRows:
                 f"needs a CSV/TSV/JSON-lines file"
             )
         self.format = detect_format(self.path, format)
-        self.encoding = check_encoding(encoding)
+        self.encoding = check_encoding(encoding, encoding_errors)
+        self.encoding_errors = encoding_errors
         self.on_bad_rows = on_bad_rows
         check_on_bad_rows(on_bad_rows)
         self.multi_label = multi_label
@@ -90,7 +92,7 @@ class FileRows:
         self._table: DelimitedTable | None = None
         if self.format in ("csv", "tsv"):
             self._table = DelimitedTable(self.path, self.format, self.encoding, self._columns,
-                                         self.headerless)
+                                         self.headerless, encoding_errors)
         elif self.headerless and self.format != "lines":
             raise DataError(
                 f"{self.path}: columns given by position ({columns!r}) only work for CSV/TSV files "
@@ -120,11 +122,12 @@ class FileRows:
         """The rows of the file's format reader, not yet cleaned."""
         if self._table is not None:
             return self._table.rows()
+        errors = self.encoding_errors
         if self.format == "jsonl":
-            return jsonl_rows(self.path, self.encoding, self._columns)
+            return jsonl_rows(self.path, self.encoding, self._columns, errors)
         if self.format == "json":
-            return json_array_rows(self.path, self.encoding, self._columns)
-        return line_rows(self.path, self.encoding)
+            return json_array_rows(self.path, self.encoding, self._columns, errors)
+        return line_rows(self.path, self.encoding, errors)
 
     def count(self) -> int:
         """Rows a full pass yields, without keeping them: counting lines where that is exact.

@@ -39,6 +39,7 @@ def load_folder(
     encoding: str = "utf-8",
     ignore: Sequence[str] = ("unsup",),
     extensions: Sequence[str] = (".txt",),
+    encoding_errors: str = "strict",
 ) -> TextExamples:
     """Texts from class folders: ``root/<label>/*.txt``, one example per file.
 
@@ -46,6 +47,7 @@ def load_folder(
     layout) ``split`` picks one, ``"train"`` by default. Folders named in ``ignore`` (IMDb's
     unlabelled ``unsup``) and hidden folders are left out; files other than ``extensions`` are
     ignored. Classes come in sorted order, files in natural order (``2.txt`` before ``10.txt``).
+    ``encoding`` and ``encoding_errors`` are those of :func:`~bertkit.data.load_examples`.
 
     >>> import os, tempfile
     >>> root = tempfile.mkdtemp()
@@ -60,7 +62,7 @@ def load_folder(
     root = check_path(root)
     if not root.is_dir():
         raise DataError(f"{root} is not a folder; load_folder reads root/<label>/*.txt")
-    check_encoding(encoding)
+    check_encoding(encoding, encoding_errors)
     log = SkipLog(on_bad_rows, str(root))
     cleaner = RowCleaner(has_second=False, has_label=True, multi_label=False,
                          label_separator="", labels=labels)
@@ -119,7 +121,7 @@ def load_folder(
         for p in files:
             raw = p.read_bytes()
             try:
-                text = raw.decode(encoding)
+                text = raw.decode(encoding, encoding_errors)
             except UnicodeDecodeError as exc:
                 line, problem = file_decode_problem(raw, exc, encoding)
                 log.bad(f"{p} line {line}", problem)

@@ -29,12 +29,14 @@ from bertkit.errors import DataError
 __all__ = ["json_array_rows", "jsonl_rows"]
 
 
-def jsonl_rows(path: str | os.PathLike[str], encoding: str, columns: Columns
-               ) -> Iterator[RawRow]:
-    """``(where, (text, second, label), problem)`` of each non-blank line of a JSON-lines file."""
+def jsonl_rows(path: str | os.PathLike[str], encoding: str, columns: Columns,
+               errors: str = "strict") -> Iterator[RawRow]:
+    """``(where, (text, second, label), problem)`` of each non-blank line of a JSON-lines file
+    (``errors``: what to do with bytes that do not decode, as for
+    `~bertkit.data.files.decoded_lines`)."""
     name = str(path)
     with open(path, "rb") as f:
-        for no, line, problem in nonblank_lines(f, encoding):
+        for no, line, problem in nonblank_lines(f, encoding, errors):
             where = f"{name} line {no}"
             if problem is not None:
                 yield where, (None, None, None), problem
@@ -53,14 +55,15 @@ def jsonl_rows(path: str | os.PathLike[str], encoding: str, columns: Columns
             yield (where, *_from_object(obj, columns))
 
 
-def json_array_rows(path: str | os.PathLike[str], encoding: str, columns: Columns
-                    ) -> Iterator[RawRow]:
+def json_array_rows(path: str | os.PathLike[str], encoding: str, columns: Columns,
+                    errors: str = "strict") -> Iterator[RawRow]:
     """``(where, (text, second, label), problem)`` of each item of a file holding one JSON array
-    of objects; a file that does not decode or parse is a :class:`DataError` at once."""
+    of objects; a file that does not decode (``errors="strict"``) or parse is a
+    :class:`DataError` at once."""
     path = Path(path)
     name = str(path)
     try:
-        text = path.read_bytes().decode(encoding)
+        text = path.read_bytes().decode(encoding, errors)
     except UnicodeDecodeError as exc:
         line, problem = file_decode_problem(path.read_bytes(), exc, encoding)
         raise DataError(f"{name} line {line}: {problem}") from None

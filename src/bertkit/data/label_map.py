@@ -18,6 +18,7 @@ import numpy as np
 from bertkit.data.examples import TextExamples
 from bertkit.data.labels import (
     LabelProblem, clean_label, is_label_list, scalar_label, sorted_label_names)
+from bertkit._messages import shorten
 from bertkit.errors import DataError
 
 __all__ = ["LabelMap"]
@@ -128,9 +129,9 @@ class LabelMap:
         return self._index[label]
 
     def _unknown(self, label: Any, where: str = "") -> str:
-        shown = self.names if len(self.names) <= 20 else self.names[:20] + ["..."]
         return (
-            f"{where}unknown label {label!r}; the {len(self.names)} known labels are {shown}. "
+            f"{where}unknown label {shorten(label)}; the {len(self.names)} known labels are "
+            f"{shorten(self.names)}. "
             f"Fix the data, or build the LabelMap from all labels (LabelMap.from_labels of the "
             f"training and validation labels together)"
         )

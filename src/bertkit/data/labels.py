@@ -18,6 +18,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from bertkit._messages import option, shorten
 from bertkit.errors import DataError
 
 __all__ = [
@@ -50,7 +51,8 @@ def scalar_label(value: Any) -> str | None:
         # pandas turns an int column with a missing value into floats: 1.0 means label "1".
         return str(int(value)) if value.is_integer() else repr(value)
     raise LabelProblem(
-        f"the label {value!r} is a {type(value).__name__}; a label must be a string (or an int)"
+        f"the label {shorten(value)} is a {type(value).__name__}; a label must be a string (or "
+        f"an int)"
     )
 
 
@@ -78,14 +80,14 @@ def clean_label(
     if is_label_list(value):
         if multi_label is False:
             raise LabelProblem(
-                f"the label is a list ({list(value)!r}) but the data is single-label; pass "
+                f"the label is a list ({shorten(list(value))}) but the data is single-label; pass "
                 f"multi_label=True (or give one label per example)"
             )
         out: list[str] = []
         for item in value:
             name = scalar_label(item)
             if name is None:
-                raise LabelProblem(f"the label list {list(value)!r} holds an empty label")
+                raise LabelProblem(f"the label list {shorten(list(value))} holds an empty label")
             if name not in out:
                 out.append(name)
         return out
@@ -102,8 +104,8 @@ def clean_label(
     name = scalar_label(value)
     if name is None:
         raise LabelProblem(
-            "the label is empty; give every example a label (or pass on_bad_rows='skip' to drop "
-            "such rows)"
+            f"the label is empty; give every example a label (or pass "
+            f"{option('on_bad_rows', 'skip')} to drop such rows)"
         )
     return name
 

@@ -19,10 +19,11 @@ from bertkit.data.rows import RawRow
 __all__ = ["line_rows"]
 
 
-def line_rows(path: str | os.PathLike[str], encoding: str) -> Iterator[RawRow]:
+def line_rows(path: str | os.PathLike[str], encoding: str, errors: str = "strict"
+              ) -> Iterator[RawRow]:
     """``(where, (line, None, None), problem)`` of each non-blank line (the text is cleaned
-    later); ``problem`` is set when the line's bytes do not decode."""
+    later); ``problem`` is set when the line's bytes do not decode (``errors="strict"``)."""
     name = str(path)
     with open(path, "rb") as f:
-        for no, line, problem in nonblank_lines(f, encoding):
+        for no, line, problem in nonblank_lines(f, encoding, errors):
             yield f"{name} line {no}", (line, None, None), problem

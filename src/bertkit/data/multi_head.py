@@ -26,6 +26,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from bertkit._messages import option, shorten
 from bertkit.data.columns import column_hint
 from bertkit.data.examples import TextExamples, _checked_texts
 from bertkit.data.file_rows import FileRows
@@ -82,7 +83,7 @@ class HeadLabelsCleaner:
         if all(y is None for y in out):
             raise RowProblem(
                 f"the row has no label in any of the label columns {self.heads}; give it at "
-                f"least one (or pass on_bad_rows='skip' to drop such rows)")
+                f"least one (or pass {option('on_bad_rows', 'skip')} to drop such rows)")
         return t, s, tuple(out)
 
 
@@ -225,7 +226,7 @@ def load_multi_head_examples(
     source: Any, label_columns: Sequence[str | int], *, text_column: str | int = "text",
     second_column: str | int | None = None, on_bad_rows: str = "error",
     encoding: str = "utf-8", multi_label: bool | Mapping[str, bool] | None = None,
-    label_separator: str = "|", format: str | None = None,
+    label_separator: str = "|", format: str | None = None, encoding_errors: str = "strict",
 ) -> MultiHeadExamples:
     """Read texts with several label columns; a blank cell / absent JSON key is a missing label.
 
@@ -235,7 +236,8 @@ def load_multi_head_examples(
         label_columns: the label columns, one head each (ints for a headerless CSV/TSV).
         multi_label: ``True`` (all heads) or ``{head: True}``: split string labels on
             ``label_separator``; JSON lists are multi-label anyway.
-        text_column, second_column, on_bad_rows, encoding, format: as for ``load_examples``.
+        text_column, second_column, on_bad_rows, encoding, format, encoding_errors: as for
+            ``load_examples``.
 
     A row with no label in any label column is a bad row (error naming file and line, or
     skipped with ``on_bad_rows="skip"``); a label column found in no row is an error.
@@ -259,7 +261,7 @@ def load_multi_head_examples(
         path = check_path(source)
         rows = FileRows(path, text_column=text_column, label_column=tuple(columns),
                         second_column=second_column, on_bad_rows=on_bad_rows, encoding=encoding,
-                        format=format)
+                        format=format, encoding_errors=encoding_errors)
         if rows.format == "lines":
             raise DataError(f"{path}: a file of plain lines has no label columns; use a CSV, "
                             "TSV or JSON-lines file")
@@ -278,7 +280,8 @@ def load_multi_head_examples(
                             *((c, "label_columns") for c in columns)):
             if column is not None and column not in names:
                 taken = {text_column, second_column, *columns} - {column}
-                raise DataError(f"{what} has no column {column!r}; its columns are {names}: "
+                raise DataError(f"{what} has no column {shorten(column)}; its columns are "
+                                f"{shorten(names)}: "
                                 f"{column_hint(column, arg, names, taken)}")
         cols = [as_list(source[c]) for c in columns]
         text_col = as_list(source[text_column])

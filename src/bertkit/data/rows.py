@@ -26,6 +26,7 @@ import math
 import warnings
 from typing import Any, Iterable, Sequence
 
+from bertkit._messages import option, shorten
 from bertkit.data.examples import TextExamples
 from bertkit.data.labels import LabelProblem, clean_label
 from bertkit.errors import DataError
@@ -108,7 +109,8 @@ def clean_text(value: Any, role: str = "text") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         raise RowProblem(f"the {role} is missing")
     if not isinstance(value, str):
-        raise RowProblem(f"the {role} is a {type(value).__name__} ({value!r}), not a string")
+        raise RowProblem(f"the {role} is a {type(value).__name__} ({shorten(value)}), not a "
+                         "string")
     text = value.strip()
     if not text:
         raise RowProblem(f"the {role} is empty")
@@ -163,10 +165,11 @@ class RowCleaner:
 
     def unknown(self, name: str) -> str:
         """The problem of a label outside ``labels=``."""
-        shown = self.allowed_list if len(self.allowed_list) <= 20 else self.allowed_list[:20] + ["..."]
+        allowed = option("labels")
         return (
-            f"unknown label {name!r}; the allowed labels (labels=) are {shown}. Fix the row, add "
-            f"the label to labels=, or pass on_bad_rows='skip'"
+            f"unknown label {shorten(name)}; the {len(self.allowed_list)} allowed labels "
+            f"({allowed}) are {shorten(self.allowed_list)}. Fix the row, add the label to "
+            f"{allowed}, or pass {option('on_bad_rows', 'skip')}"
         )
 
 

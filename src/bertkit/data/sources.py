@@ -61,6 +61,7 @@ def load_examples(
     format: str | None = None,
     split: str | None = None,
     label_columns: Sequence[str | int] | None = None,
+    encoding_errors: str = "strict",
 ) -> Any:
     """Load labelled (or unlabelled) texts from a folder, file, DataFrame or lists.
 
@@ -76,6 +77,8 @@ def load_examples(
             ``"skip"`` (drop, count in ``.skipped``, warn once).
         encoding: the text encoding of files (``"utf-8"``, ``"gbk"``, ``"latin-1"``...); a
             leading BOM is dropped.
+        encoding_errors: ``"strict"``: bytes that are not valid in ``encoding`` make a bad
+            row; ``"replace"``: they are read as ``"\ufffd"`` (stray bytes in scraped text).
         multi_label: ``True`` splits string labels on ``label_separator`` (``"a|b"``); ``None``
             makes JSON lists multi-label and leaves strings whole.
         format: force a file format (``"csv"``, ``"tsv"``, ``"jsonl"``, ``"json"``,
@@ -96,8 +99,9 @@ def load_examples(
         return load_multi_head_examples(
             source, label_columns, text_column=text_column, second_column=second_column,
             on_bad_rows=on_bad_rows, encoding=encoding, multi_label=multi_label,
-            label_separator=label_separator, format=format)
+            label_separator=label_separator, format=format, encoding_errors=encoding_errors)
     return load_text_examples(
         source, text_column=text_column, label_column=label_column, second_column=second_column,
         labels=labels, on_bad_rows=on_bad_rows, encoding=encoding, multi_label=multi_label,
-        label_separator=label_separator, format=format, split=split)
+        label_separator=label_separator, format=format, split=split,
+        encoding_errors=encoding_errors)

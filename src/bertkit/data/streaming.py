@@ -33,7 +33,7 @@ class StreamingExamples:
     Args:
         path: the file; the format comes from the extension (``format=`` overrides it).
         text_column, label_column, second_column, labels, on_bad_rows, encoding, multi_label,
-            label_separator, format: as for :func:`~bertkit.data.load_examples`. The header
+            label_separator, format, encoding_errors: as for :func:`~bertkit.data.load_examples`. The header
             (CSV/TSV) is read at once, so a missing column fails here, not mid-training.
 
     ``len(stream)`` counts the rows with one fast pass (cached): non-blank lines counted in
@@ -57,11 +57,12 @@ class StreamingExamples:
         multi_label: bool | None = None,
         label_separator: str = "|",
         format: str | None = None,
+        encoding_errors: str = "strict",
     ) -> None:
         self._rows = FileRows(
             path, text_column=text_column, label_column=label_column, second_column=second_column,
             labels=labels, on_bad_rows=on_bad_rows, encoding=encoding, multi_label=multi_label,
-            label_separator=label_separator, format=format,
+            label_separator=label_separator, format=format, encoding_errors=encoding_errors,
         )
         if self._rows.format == "json":
             raise DataError(

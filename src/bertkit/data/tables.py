@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from bertkit._messages import shorten
 from bertkit.data.columns import column_hint
 from bertkit.data.examples import TextExamples
 from bertkit.data.rows import RowCleaner, RowProblem, SkipLog, collect
@@ -94,7 +95,8 @@ def load_table(
         if column not in names:
             taken = {text_column, second_column, label_column} - {column}
             hint = column_hint(column, arg, names, taken)
-            raise DataError(f"{what} has no column {column!r}; its columns are {names}: {hint}")
+            raise DataError(f"{what} has no column {shorten(column)}; its columns are "
+                            f"{shorten(names)}: {hint}")
         cols.append(as_list(table[column]))
     lengths = {len(c) for c in cols if c is not None}
     if len(lengths) > 1:

@@ -40,6 +40,7 @@ def load_text_examples(
     label_separator: str = "|",
     format: str | None = None,
     split: str | None = None,
+    encoding_errors: str = "strict",
 ) -> TextExamples:
     """Texts with one label column (or none) from a folder, file, DataFrame or lists; the
     arguments are those of :func:`~bertkit.data.load_examples`."""
@@ -48,11 +49,12 @@ def load_text_examples(
     if isinstance(source, (str, os.PathLike)):
         path = check_path(source)
         if path.is_dir():
-            return load_folder(path, split, labels=labels, on_bad_rows=on_bad_rows, encoding=encoding)
+            return load_folder(path, split, labels=labels, on_bad_rows=on_bad_rows,
+                               encoding=encoding, encoding_errors=encoding_errors)
         rows = FileRows(
             path, text_column=text_column, label_column=label_column, second_column=second_column,
             labels=labels, on_bad_rows=on_bad_rows, encoding=encoding, multi_label=multi_label,
-            label_separator=label_separator, format=format,
+            label_separator=label_separator, format=format, encoding_errors=encoding_errors,
         )
         log = SkipLog(on_bad_rows, str(path))
         return collect(rows.rows(log), log, rows.cleaner, multi_label, label_separator, "rows")

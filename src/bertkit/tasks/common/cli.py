@@ -9,8 +9,10 @@ multi-head task's training).
 
 This module also holds the options and steps the training commands share (`add_run_options`,
 `add_training_options`, `learner_options`, `train_and_save`), the text-table options
-(`add_table_options`, `table_options`), and how ``predict`` reads its inputs (`read_texts`,
-`read_text_pairs`, `read_records`) and writes its outputs (`print_json`).
+(`add_table_options`, `table_options`: columns by name, or by position with ``--no-header``;
+``--encoding`` and ``--encoding-errors``), how error messages name those options
+(`FlagSpelling`), and how ``predict`` reads its inputs (`read_texts`, `read_text_pairs`,
+`read_records`) and writes its outputs (`print_json`).
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from bertkit._logging import get_logger
+from bertkit._messages import UNSET, cut
 from bertkit.errors import ConfigError, DataError
 
 log = get_logger(__name__)
@@ -117,17 +121,48 @@ def train_and_save(learner: Any, args: argparse.Namespace, what: str = "predicto
 # ---- text tables ----------------------------------------------------------------------------
 
 
+def add_encoding_options(parser: argparse.ArgumentParser) -> None:
+    """``--encoding --encoding-errors``: how the data files' bytes are read."""
+    parser.add_argument("--encoding", default="utf-8",
+                        help="the files' text encoding (e.g. latin-1, cp1252, gbk; default "
+                             "utf-8); a leading BOM is dropped")
+    parser.add_argument("--encoding-errors", choices=("strict", "replace"), default="strict",
+                        help="bytes that are not valid in --encoding: stop with the file and "
+                             "line (strict), or read them as U+FFFD (replace)")
+
+
+def encoding_options(args: argparse.Namespace) -> dict[str, str]:
+    """The keyword arguments of the data readers that `add_encoding_options` sets."""
+    return {"encoding": args.encoding, "encoding_errors": args.encoding_errors}
+
+
+def read_train_valid(args: argparse.Namespace, read: Callable[..., Any]) -> tuple[Any, Any]:
+    """``(train, valid)``: ``--data`` and ``--valid`` read with ``read(path, encoding=...,
+    encoding_errors=...)``, or a seeded split of ``--data``."""
+    def load(path: str) -> Any:
+        return read(path, **encoding_options(args))
+
+    return split_or_read_valid(load(args.data), args, load)
+
+
 def add_table_options(parser: argparse.ArgumentParser) -> None:
     """Columns of CSV/TSV/JSON-lines data: ``--text-column --label-column --label-columns
-    --second-column --skip-bad-rows``."""
-    parser.add_argument("--text-column", default="text")
-    parser.add_argument("--label-column", default="label")
+    --second-column --no-header --skip-bad-rows --encoding --encoding-errors``."""
+    parser.add_argument("--text-column", default="text",
+                        help="its name in the header (default: text), or with --no-header its "
+                             "position (0 = first column)")
+    parser.add_argument("--label-column", default="label",
+                        help="its name (default: label), or its position with --no-header")
     parser.add_argument("--label-columns", default=None, metavar="A,B",
                         help="several label columns, one head each (multi-head model); a blank "
                              "cell is a missing label")
     parser.add_argument("--second-column", default=None, help="second text of pairs")
+    parser.add_argument("--no-header", action="store_true",
+                        help="the CSV/TSV file has no header row: give the columns by position "
+                             "(--text-column 1 --label-column 0)")
     parser.add_argument("--skip-bad-rows", action="store_true",
                         help="skip malformed rows (counted) instead of stopping")
+    add_encoding_options(parser)
 
 
 def split_names(value: str | None) -> list[str]:
@@ -135,33 +170,118 @@ def split_names(value: str | None) -> list[str]:
     return [name.strip() for name in value.split(",") if name.strip()] if value else []
 
 
+_COLUMN_FLAGS = {"text_column": "--text-column", "label_column": "--label-column",
+                 "second_column": "--second-column", "label_columns": "--label-columns"}
+_FLAGS = {**_COLUMN_FLAGS, "encoding": "--encoding", "encoding_errors": "--encoding-errors"}
+
+
+def _column(args: argparse.Namespace, name: str, value: Any) -> Any:
+    """A column as `bertkit.load_examples` takes it: the name, or with ``--no-header`` the
+    position (an int)."""
+    if value is None or not args.no_header:
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(
+            f"--no-header reads the columns by position: give {_COLUMN_FLAGS[name]} a number "
+            f"(0 for the first column), not {cut(str(value))!r}.") from None
+
+
 def table_options(args: argparse.Namespace, label_columns: list[str] | None = None
                   ) -> dict[str, Any]:
-    """The keyword arguments of `bertkit.load_examples` that `add_table_options` sets."""
-    kwargs: dict[str, Any] = {"text_column": args.text_column,
-                              "label_column": args.label_column,
-                              "second_column": args.second_column,
-                              "on_bad_rows": "skip" if args.skip_bad_rows else "error"}
-    columns = split_names(args.label_columns) or label_columns
+    """The keyword arguments of `bertkit.load_examples` that `add_table_options` sets
+    (``label_columns``: the default of ``--label-columns``)."""
+    kwargs: dict[str, Any] = {
+        "text_column": _column(args, "text_column", args.text_column),
+        "label_column": _column(args, "label_column", args.label_column),
+        "second_column": _column(args, "second_column", args.second_column),
+        "on_bad_rows": "skip" if args.skip_bad_rows else "error", **encoding_options(args)}
+    columns = split_names(args.label_columns)
+    if not columns and label_columns and args.no_header:
+        raise ConfigError(f"--no-header reads the columns by position: give --label-columns the "
+                          f"positions of the label columns {label_columns} (e.g. 1,2).")
+    columns = [_column(args, "label_columns", c) for c in columns] or label_columns
     if columns:
         kwargs["label_columns"] = columns
     return kwargs
 
 
+class FlagSpelling:
+    """How error messages name the data options while a command runs (a
+    `bertkit._messages.Spelling`): ``text_column=0`` reads ``--no-header --text-column 0``,
+    ``on_bad_rows='skip'`` reads ``--skip-bad-rows``, ``encoding='gbk'`` ``--encoding gbk``."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.no_header = bool(getattr(args, "no_header", False))
+
+    def option(self, name: str, value: Any = UNSET) -> str | None:
+        return self.options(((name, value),))
+
+    def options(self, pairs: tuple[tuple[str, Any], ...]) -> str | None:
+        words = []
+        for name, value in pairs:
+            word = self._flag(name, value)
+            if word is None:
+                return None
+            if word:
+                words.append(word)
+        positions = any(name in _COLUMN_FLAGS and isinstance(value, (int, list))
+                        for name, value in pairs)
+        if words and positions and not self.no_header:
+            words.insert(0, "--no-header")
+        return " ".join(words)
+
+    @staticmethod
+    def _flag(name: str, value: Any) -> str | None:
+        if name == "on_bad_rows":
+            return "--skip-bad-rows" if value == "skip" else ""
+        if name == "labels":  # the labels a --valid file may hold: those of --data
+            return "--data"
+        flag = _FLAGS.get(name)
+        if flag is None:
+            return None
+        if value is UNSET:
+            return flag
+        if value is None:
+            return ""  # no flag sets a column to "none"
+        if isinstance(value, list):
+            value = ",".join(map(str, value))
+        return f"{flag} {shlex.quote(cut(str(value), 60))}"
+
+
+def _label_names(examples: Any) -> list[str] | None:
+    """The labels of single-head training examples (which a ``--valid`` file may use), or
+    ``None`` (unlabelled, scores, several heads)."""
+    from bertkit.data import StreamingExamples
+
+    if isinstance(examples, StreamingExamples):
+        return examples.label_names() if examples.is_labelled else None
+    labels = getattr(examples, "labels", None)
+    if not isinstance(labels, list):
+        return None
+    return sorted({name for y in labels for name in (y if isinstance(y, list) else [y])})
+
+
 def load_table_examples(args: argparse.Namespace) -> tuple[Any, Any]:
     """``(train, valid)`` text examples for ``bertkit train`` (``--stream`` reads ``--data``
-    row by row)."""
+    row by row); a label of ``--valid`` that ``--data`` lacks is a bad row, named by its line."""
     from bertkit.data import StreamingExamples, load_examples
 
+    options = table_options(args)
     if args.stream:
         if not args.valid:
             raise ConfigError("--stream reads --data row by row and cannot split it: give "
                               "--valid FILE (e.g. the dev.tsv of build-dataset).")
-        examples: Any = StreamingExamples(args.data, **table_options(args))
+        examples: Any = StreamingExamples(args.data, **options)
     else:
-        examples = load_examples(args.data, **table_options(args))
-    train, valid = split_or_read_valid(examples, args,
-                                       lambda path: load_examples(path, **table_options(args)))
+        examples = load_examples(args.data, **options)
+
+    def load_valid(path: str) -> Any:
+        known = _label_names(examples)
+        return load_examples(path, **options, **({} if known is None else {"labels": known}))
+
+    train, valid = split_or_read_valid(examples, args, load_valid)
     log.info("%d training and %d validation examples", len(train), len(valid))
     return train, valid
 
@@ -182,20 +302,30 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
                         help="text pairs, one per line, tab-separated")
     parser.add_argument("--query", default=None,
                         help="span predictors: the query asked of every text")
+    add_encoding_options(parser)
+
+
+def _file_lines(path: str, args: argparse.Namespace) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` of each non-blank line of ``path`` (its end stripped), decoded
+    with ``--encoding`` and ``--encoding-errors``; a line that does not decode is a
+    `DataError` naming the file and line."""
+    from bertkit.data.files import check_path, text_lines
+
+    if check_path(path).is_dir():
+        raise DataError(f"{path} is a folder; give a file of texts, one per line.")
+    for number, line in text_lines(path, args.encoding, args.encoding_errors):
+        yield number, line.rstrip("\r\n")
 
 
 def _read_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     pairs = [tuple(p) for p in (args.pair or [])]
     if args.pairs_file:
-        with open(args.pairs_file, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                parts = line.rstrip("\r\n").split("\t")
-                if len(parts) != 2:
-                    raise DataError(f"{args.pairs_file} line {lineno}: expected two "
-                                    f"tab-separated texts, found {len(parts)} field(s).")
-                pairs.append((parts[0], parts[1]))
+        for lineno, line in _file_lines(args.pairs_file, args):
+            parts = line.split("\t")
+            if len(parts) != 2:
+                raise DataError(f"{args.pairs_file} line {lineno}: expected two "
+                                f"tab-separated texts, found {len(parts)} field(s).")
+            pairs.append((parts[0], parts[1]))
     return pairs  # type: ignore[return-value]
 
 
@@ -205,8 +335,7 @@ def read_texts(args: argparse.Namespace, pairs_allowed: bool = False) -> list[st
         raise ConfigError("this predictor takes single texts, not pairs.")
     texts = list(args.texts)
     if args.file:
-        with open(args.file, encoding="utf-8") as f:
-            texts += [line.rstrip("\n") for line in f if line.strip()]
+        texts += [line for _, line in _file_lines(args.file, args)]
     if not texts:
         raise ConfigError("give texts as arguments or --file FILE (one text per line).")
     return texts
@@ -228,23 +357,19 @@ def read_records(args: argparse.Namespace) -> list[dict[str, Any]]:
     with a ``text`` (or ``context``) field and any others, such as ``query``)."""
     records = [{"text": t} for t in args.texts]
     if args.file:
-        with open(args.file, encoding="utf-8") as f:
-            for number, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                if not line.lstrip().startswith("{"):
-                    records.append({"text": line.rstrip("\n")})
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise DataError(f"{args.file} line {number}: not valid JSON ({err}).") \
-                        from None
-                if "text" not in record and "context" in record:
-                    record["text"] = record["context"]
-                if "text" not in record:
-                    raise DataError(f"{args.file} line {number}: no 'text' field.")
-                records.append(record)
+        for number, line in _file_lines(args.file, args):
+            if not line.lstrip().startswith("{"):
+                records.append({"text": line})
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"{args.file} line {number}: not valid JSON ({err}).") from None
+            if "text" not in record and "context" in record:
+                record["text"] = record["context"]
+            if "text" not in record:
+                raise DataError(f"{args.file} line {number}: no 'text' field.")
+            records.append(record)
     if not records:
         raise ConfigError("give texts as arguments or --file FILE.")
     return records

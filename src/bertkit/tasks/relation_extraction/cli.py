@@ -11,9 +11,10 @@ import argparse
 from typing import Any
 
 from bertkit.data.extraction import load_relation_examples
-from bertkit.tasks.common.cli import (Command, add_run_options, add_training_options,
-                                      learner_options, print_json, read_records,
-                                      split_or_read_valid, train_and_save)
+from bertkit.tasks.common.cli import (Command, add_encoding_options, add_run_options,
+                                      add_training_options, encoding_options, learner_options,
+                                      print_json, read_records, read_train_valid,
+                                      train_and_save)
 from bertkit.tasks.relation_extraction.learner import RelationLearner
 
 
@@ -26,11 +27,11 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-conflicts", action="store_true",
                         help="leave out examples whose gold spans the scheme cannot express, "
                              "instead of stopping")
+    add_encoding_options(parser)
 
 
 def _train(args: argparse.Namespace) -> int:
-    train, valid = split_or_read_valid(load_relation_examples(args.data), args,
-                                       load_relation_examples)
+    train, valid = read_train_valid(args, load_relation_examples)
     print(f"{len(train)} training and {len(valid)} validation texts")
     learner = RelationLearner.for_relation_extraction(
         args.model, train, valid, mode="char" if args.char else None,
@@ -52,5 +53,6 @@ def predict(args: argparse.Namespace, predictor: Any) -> int:
 
 def evaluate(args: argparse.Namespace, predictor: Any) -> int:
     """Triple precision, recall and F1, as JSON."""
-    print(predictor.evaluate(args.data).to_json())
+    data = load_relation_examples(args.data, **encoding_options(args))
+    print(predictor.evaluate(data).to_json())
     return 0

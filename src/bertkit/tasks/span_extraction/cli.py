@@ -12,9 +12,10 @@ from typing import Any
 
 from bertkit.data.extraction import load_span_examples
 from bertkit.errors import ConfigError
-from bertkit.tasks.common.cli import (Command, add_run_options, add_training_options,
-                                      learner_options, print_json, read_records,
-                                      split_or_read_valid, train_and_save)
+from bertkit.tasks.common.cli import (Command, add_encoding_options, add_run_options,
+                                      add_training_options, encoding_options, learner_options,
+                                      print_json, read_records, read_train_valid,
+                                      train_and_save)
 from bertkit.tasks.span_extraction.learner import SpanLearner
 
 
@@ -27,10 +28,11 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="every example has an answer (no 'no answer' position)")
     parser.add_argument("--max-answer-len", type=int, default=30,
                         help="longest answer in tokens")
+    add_encoding_options(parser)
 
 
 def _train(args: argparse.Namespace) -> int:
-    train, valid = split_or_read_valid(load_span_examples(args.data), args, load_span_examples)
+    train, valid = read_train_valid(args, load_span_examples)
     print(f"{len(train)} training and {len(valid)} validation examples")
     learner = SpanLearner.for_span_extraction(
         args.model, train, valid, mode="char" if args.char else None,
@@ -58,5 +60,5 @@ def predict(args: argparse.Namespace, predictor: Any) -> int:
 
 def evaluate(args: argparse.Namespace, predictor: Any) -> int:
     """Exact match and character F1, as JSON."""
-    print(predictor.evaluate(args.data).to_json())
+    print(predictor.evaluate(load_span_examples(args.data, **encoding_options(args))).to_json())
     return 0

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bertkit.tasks.common.cli import (Command, add_run_options, add_training_options,
-                                      learner_options, print_json, read_texts,
-                                      split_or_read_valid, train_and_save)
+from bertkit.tasks.common.cli import (Command, add_encoding_options, add_run_options,
+                                      add_training_options, encoding_options, learner_options,
+                                      print_json, read_texts, read_train_valid, train_and_save)
 from bertkit.tasks.tagging.data import load_tagged
 from bertkit.tasks.tagging.learner import TaggingLearner
 
@@ -31,14 +31,13 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="repair ill-formed tag sequences in char-tag files instead of "
                              "stopping (a stray I-/M-/E- tag begins an entity)")
     add_training_options(parser)
+    add_encoding_options(parser)
 
 
 def _train(args: argparse.Namespace) -> int:
-    def load(path: str) -> Any:
-        json_lines = path.endswith((".jsonl", ".json"))
-        return load_tagged(path, **({} if json_lines else {"strict": not args.repair_tags}))
-
-    train, valid = split_or_read_valid(load(args.data), args, load)
+    # strict: char-tag files only (JSON lines give spans, not tags to repair)
+    train, valid = read_train_valid(
+        args, lambda path, **encoding: load_tagged(path, strict=not args.repair_tags, **encoding))
     print(f"{len(train)} training and {len(valid)} validation texts; entity types "
           f"{train.types}")
     learner = TaggingLearner.for_tagging(
@@ -62,5 +61,5 @@ def predict(args: argparse.Namespace, predictor: Any) -> int:
 
 def evaluate(args: argparse.Namespace, predictor: Any) -> int:
     """Entity precision, recall and F1 per type."""
-    print(predictor.evaluate(load_tagged(args.data)))
+    print(predictor.evaluate(load_tagged(args.data, **encoding_options(args))))
     return 0

@@ -4,7 +4,9 @@ Examples are ``(text, [(start, end, type), ...])`` with character offsets into t
 (``end`` exclusive). Readers: "char tag" column files (MSRA, People's Daily: one character and
 its BIO/BMES tag per line, a blank line between sentences) and JSON lines
 ``{"text": ..., "entities": [{"start": 0, "end": 2, "type": "LOC"}]}``. Every problem raises a
-`DataError` naming the example (file and line when read from a file).
+`DataError` naming the example (file and line when read from a file). Files are UTF-8 unless
+``encoding=`` says otherwise (a leading BOM is dropped); ``encoding_errors="replace"`` reads
+bytes that do not decode as U+FFFD.
 
 >>> ex = TaggedExamples(["北京欢迎你"], [[(0, 2, "LOC")]])
 >>> ex.types, ex.entity_texts(0)
@@ -20,7 +22,9 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from bertkit._messages import shorten
 from bertkit.data import DataError, DataNotFoundError
+from bertkit.data.files import text_lines
 from bertkit.tasks.tagging.schemes import Span, TagScheme, detect_scheme, scheme_name, split_tag
 
 
@@ -122,14 +126,15 @@ class TaggedExamples:
 # ---- readers -------------------------------------------------------------------------------
 
 def read_char_tags(path: str | os.PathLike, scheme: str | None = None, strict: bool = True,
-                   limit: int | None = None) -> TaggedExamples:
+                   limit: int | None = None, *, encoding: str = "utf-8",
+                   encoding_errors: str = "strict") -> TaggedExamples:
     """Read a "char tag" column file: one character and its tag per line, blank line between
     sentences (MSRA NER, People's Daily). Tab or space separated; CRLF line ends are fine.
 
     ``scheme``: ``"BIO"`` or ``"BMES"``; detected from the tags when None. ``strict=True``
     raises on an ill-formed tag sequence (``E-PER`` with no ``B-PER`` before it) naming the
     line; ``strict=False`` repairs it (the stray tag begins an entity). ``limit``: read only
-    the first ``limit`` sentences.
+    the first ``limit`` sentences. ``encoding``, ``encoding_errors``: see the module.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -139,32 +144,31 @@ def read_char_tags(path: str | os.PathLike, scheme: str | None = None, strict: b
     chars: list[str] = []
     tags: list[str] = []
     first_line = 1
-    with open(path, encoding="utf-8-sig") as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                if chars:
-                    sentences.append((first_line, chars, tags))
-                    if limit is not None and len(sentences) >= limit:
-                        break
-                chars, tags = [], []
-                continue
-            if not chars:
-                first_line = lineno
-            if "\t" in line:
-                char, _, tag = line.rpartition("\t")
-            else:
-                char, _, tag = line.rpartition(" ")
-            tag = tag.strip()
-            if not tag or (char == "" and not line.startswith((" ", "\t"))):
-                raise DataError(f"{name} line {lineno}: {line!r} is not 'CHARACTER TAG'.")
-            if len(char) != 1:
-                char = char.strip() or " "
-            if len(char) != 1:
-                raise DataError(f"{name} line {lineno}: {char!r} is not one character; a "
-                                "char-tag file has one character and its tag per line.")
-            chars.append(char)
-            tags.append(tag)
+    for lineno, line in text_lines(path, encoding, encoding_errors, keep_blank=True, name=name):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            if chars:
+                sentences.append((first_line, chars, tags))
+                if limit is not None and len(sentences) >= limit:
+                    break
+            chars, tags = [], []
+            continue
+        if not chars:
+            first_line = lineno
+        if "\t" in line:
+            char, _, tag = line.rpartition("\t")
+        else:
+            char, _, tag = line.rpartition(" ")
+        tag = tag.strip()
+        if not tag or (char == "" and not line.startswith((" ", "\t"))):
+            raise DataError(f"{name} line {lineno}: {shorten(line)} is not 'CHARACTER TAG'.")
+        if len(char) != 1:
+            char = char.strip() or " "
+        if len(char) != 1:
+            raise DataError(f"{name} line {lineno}: {shorten(char)} is not one character; a "
+                            "char-tag file has one character and its tag per line.")
+        chars.append(char)
+        tags.append(tag)
     if chars and (limit is None or len(sentences) < limit):
         sentences.append((first_line, chars, tags))
     if not sentences:
@@ -189,46 +193,47 @@ def read_char_tags(path: str | os.PathLike, scheme: str | None = None, strict: b
     return TaggedExamples(texts, entities, sources)
 
 
-def read_entities_jsonl(path: str | os.PathLike) -> TaggedExamples:
-    """Read JSON lines ``{"text": ..., "entities": [{"start", "end", "type"}, ...]}``."""
+def read_entities_jsonl(path: str | os.PathLike, *, encoding: str = "utf-8",
+                        encoding_errors: str = "strict") -> TaggedExamples:
+    """Read JSON lines ``{"text": ..., "entities": [{"start", "end", "type"}, ...]}``
+    (``encoding``, ``encoding_errors``: see the module)."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise DataNotFoundError(f"{path}: no such file.")
     name = os.path.basename(path)
     texts, entities, sources = [], [], []
-    with open(path, encoding="utf-8-sig") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            where = f"{name} line {lineno}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{where}: not valid JSON ({err}).") from None
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                raise DataError(f'{where}: expected an object with a "text" string and '
-                                '"entities": [{"start", "end", "type"}, ...].')
-            spans = row.get("entities", row.get("spans", []))
-            if not isinstance(spans, list):
-                raise DataError(f'{where}: "entities" must be a list.')
-            texts.append(row["text"])
-            entities.append(validate_spans(row["text"], spans, f"{where}: "))
-            sources.append(where)
+    for lineno, line in text_lines(path, encoding, encoding_errors, name=name):
+        where = f"{name} line {lineno}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(f"{where}: not valid JSON ({err}).") from None
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            raise DataError(f'{where}: expected an object with a "text" string and '
+                            '"entities": [{"start", "end", "type"}, ...].')
+        spans = row.get("entities", row.get("spans", []))
+        if not isinstance(spans, list):
+            raise DataError(f'{where}: "entities" must be a list.')
+        texts.append(row["text"])
+        entities.append(validate_spans(row["text"], spans, f"{where}: "))
+        sources.append(where)
     if not texts:
         raise DataError(f"{path}: no examples found.")
     return TaggedExamples(texts, entities, sources)
 
 
-def load_tagged(data: Any, **kwargs: Any) -> TaggedExamples:
+def load_tagged(data: Any, *, encoding: str = "utf-8", encoding_errors: str = "strict",
+                **kwargs: Any) -> TaggedExamples:
     """`TaggedExamples` from a file (``.jsonl``/``.json``: JSON lines, else a char-tag column
-    file), a list of ``(text, spans)`` pairs, or `TaggedExamples` (returned as is)."""
+    file, read with ``kwargs`` of `read_char_tags`), a list of ``(text, spans)`` pairs, or
+    `TaggedExamples` (returned as is)."""
     if isinstance(data, TaggedExamples):
         return data
     if isinstance(data, (str, os.PathLike)):
         path = os.fspath(data)
         if path.endswith((".jsonl", ".json", ".ndjson")):
-            return read_entities_jsonl(path)
-        return read_char_tags(path, **kwargs)
+            return read_entities_jsonl(path, encoding=encoding, encoding_errors=encoding_errors)
+        return read_char_tags(path, encoding=encoding, encoding_errors=encoding_errors, **kwargs)
     if isinstance(data, (list, tuple)) and all(
             isinstance(row, (list, tuple)) and len(row) == 2 for row in data):
         return TaggedExamples([row[0] for row in data], [list(row[1]) for row in data])
