@@ -24,6 +24,7 @@ from typing import Any, Callable, ClassVar, Iterator, Sequence
 
 import numpy as np
 
+from bertkit._io import file_records_checked
 from bertkit._version import __version__
 from bertkit.errors import CheckpointError, PredictorError, PredictorInputError
 from bertkit.prediction.report import Report
@@ -184,7 +185,8 @@ class BasePredictor:
                                 **self.task_fields())
 
     def save(self, directory: str | os.PathLike) -> str:
-        """Write the predictor to ``directory`` (``predictor.json`` last: complete = present)."""
+        """Write the predictor to ``directory``, replacing any earlier save there as a whole (a
+        reader sees the old predictor or the new one, never a mix)."""
         return save_predictor_files(directory, self.model, self.tokenizer, self.get_config(),
                                     self.extra_weights())
 
@@ -192,12 +194,15 @@ class BasePredictor:
     @classmethod
     def load(cls, directory: str, config: dict[str, Any],
              batch_size: int | None = None) -> "BasePredictor":
-        """The predictor saved in ``directory`` (``config``: its checked ``predictor.json``)."""
+        """The predictor saved in ``directory`` (``config``: its checked ``predictor.json``);
+        its files must be those saved with the config (their recorded hashes)."""
         from bertkit.tokenization import Tokenizer
 
-        cls.check_config(config, os.path.join(directory, CONFIG_FILE))
-        model = cls.model_class.from_head_config(encoder_from_config(directory, config),
-                                                 config["head"])
+        where = os.path.join(directory, CONFIG_FILE)
+        cls.check_config(config, where)
+        with file_records_checked(directory, config.get("files"), where):
+            model = cls.model_class.from_head_config(encoder_from_config(directory, config),
+                                                     config["head"])
         load_model_weights(model, os.path.join(directory, WEIGHTS_FILE))
         return cls.from_saved(directory, config, model, Tokenizer.from_directory(directory),
                               batch_size or config.get("batch_size", cls.default_batch_size))
