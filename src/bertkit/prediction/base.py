@@ -26,10 +26,12 @@ import numpy as np
 
 from bertkit._io import file_records_checked
 from bertkit._version import __version__
-from bertkit.errors import CheckpointError, PredictorError, PredictorInputError
+from bertkit.errors import (CheckpointError, ConfigError, DataError, PredictorError,
+                            PredictorInputError)
 from bertkit.prediction.report import Report
-from bertkit.prediction.saved import (CONFIG_FILE, WEIGHTS_FILE, encoder_from_config,
-                                      predictor_config, save_predictor_files)
+from bertkit.prediction.saved import (CONFIG_FILE, WEIGHTS_FILE, check_tokenizer,
+                                      encoder_from_config, predictor_config,
+                                      save_predictor_files)
 from bertkit.weights.model_weights import load_model_weights
 
 
@@ -194,18 +196,32 @@ class BasePredictor:
     @classmethod
     def load(cls, directory: str, config: dict[str, Any],
              batch_size: int | None = None) -> "BasePredictor":
-        """The predictor saved in ``directory`` (``config``: its checked ``predictor.json``);
-        its files must be those saved with the config (their recorded hashes)."""
+        """The predictor saved in ``directory`` (``config``: its checked ``predictor.json``).
+
+        The files must be those saved with the config (their recorded hashes), the tokenizer of
+        the recorded size, and the task's fields (labels, tags) must fit the head: anything else
+        is a `CheckpointError` naming the file."""
         from bertkit.tokenization import Tokenizer
 
         where = os.path.join(directory, CONFIG_FILE)
         cls.check_config(config, where)
         with file_records_checked(directory, config.get("files"), where):
-            model = cls.model_class.from_head_config(encoder_from_config(directory, config),
-                                                     config["head"])
+            encoder = encoder_from_config(directory, config)
+            try:
+                model = cls.model_class.from_head_config(encoder, config["head"])
+            except ConfigError as err:
+                raise CheckpointError(f"{where}: the head cannot be built: {err}") from None
         load_model_weights(model, os.path.join(directory, WEIGHTS_FILE))
-        return cls.from_saved(directory, config, model, Tokenizer.from_directory(directory),
-                              batch_size or config.get("batch_size", cls.default_batch_size))
+        tokenizer = Tokenizer.from_directory(directory)
+        check_tokenizer(directory, config, tokenizer)
+        try:
+            return cls.from_saved(directory, config, model, tokenizer,
+                                  batch_size or config.get("batch_size", cls.default_batch_size))
+        except (PredictorError, DataError, ConfigError) as err:
+            raise CheckpointError(
+                f"{where}: {err} The task's settings there (labels, tags) do not fit the saved "
+                "head: the file was edited or comes from another save. Save the predictor "
+                "again.") from None
 
     @classmethod
     def check_config(cls, config: dict[str, Any], where: str) -> None:

@@ -12,7 +12,8 @@ A save replaces the directory as a whole (`bertkit._io.replace_directory`): a re
 previous predictor or the new one, never a mix. ``predictor.json``'s ``files`` records the size
 and SHA-256 of every weight and tokenizer file, checked on load
 (`bertkit._io.file_records_checked`), so a config never runs with another save's weights;
-directories saved before ``files`` existed load without that check.
+directories saved before ``files`` existed load without that check. The tokenizer's size is
+checked against the config in any case (`check_tokenizer`).
 """
 
 from __future__ import annotations
@@ -107,6 +108,24 @@ def read_predictor_config(directory: str | os.PathLike) -> dict[str, Any]:
         if key not in config:
             raise CheckpointError(f"{path}: the config lacks {key!r}; the file is damaged.")
     return config
+
+
+def check_tokenizer(directory: str, config: dict[str, Any], tokenizer: Any) -> None:
+    """The tokenizer loaded from ``directory`` has as many tokens as ``predictor.json`` says it
+    had when saved, and no more than the encoder's embedding rows."""
+    size = tokenizer.vocab_size
+    recorded = (config.get("tokenizer") or {}).get("vocab_size")
+    rows = config["encoder"].get("vocab_size")
+    if recorded is None:
+        recorded = rows
+    if (recorded is None or size == recorded) and (rows is None or size <= rows):
+        return
+    name = TOKENIZER_FILE if tokenizer.mode == "tokenizer_json" else VOCAB_FILE
+    raise CheckpointError(
+        f"{os.path.join(directory, name)}: {size} tokens, but "
+        f"{os.path.join(directory, CONFIG_FILE)} records a tokenizer of {recorded} tokens for an "
+        f"encoder of {rows} embedding rows: the vocabulary is cut short or belongs to another "
+        "model. Restore the vocabulary saved with this predictor, or save the predictor again.")
 
 
 def encoder_from_config(directory: str, config: dict[str, Any]) -> Encoder:
