@@ -3,9 +3,9 @@ and its files belong together.
 
 The fault-injection tests save predictor A, then save predictor B over it in a forked child that
 is killed (SIGKILL) just before its k-th file operation that changes the directories, for every
-k, and after a range of delays; after each kill, `bertkit.load_predictor` must give A's outputs exactly or B's exactly
-(never A's labels with B's weights), the files beside the predictor must survive, and the next
-save must clean up what the killed one left.
+k, and after a range of delays; after each kill, `bertkit.load_predictor` must give A's outputs
+exactly or B's exactly (never A's labels with B's weights), the files beside the predictor must
+survive, and the next save must clean up what the killed one left.
 """
 
 from __future__ import annotations
@@ -254,6 +254,26 @@ def test_the_loader_finishes_a_save_killed_between_its_two_renames(predictors, e
     assert leftovers(target) == []
 
 
+def test_a_save_during_a_load_makes_it_load_again(predictors, expected, tmp_path, monkeypatch):
+    """A's config read and A's hashes checked, then B saved over it before the weights are
+    read: the load must start again (B), not run A's config on B's weights."""
+    import bertkit.prediction.base
+
+    target = tmp_path / "pred"
+    predictors["A"].save(target)
+    real, calls = bertkit.prediction.base.load_model_weights, []
+
+    def racing(model, path):
+        if not calls:
+            predictors["B"].save(target)  # as another process would
+        calls.append(path)
+        real(model, path)
+
+    monkeypatch.setattr(bertkit.prediction.base, "load_model_weights", racing)
+    assert which(target, expected, ("A", "B")) == "B"
+    assert len(calls) == 2
+
+
 def test_a_leftover_directory_is_not_taken_for_a_predictor(predictors, tmp_path):
     leftover = tmp_path / ".pred.bertkit-saving-999999999-0a1b2c3d"
     predictors["A"].save(leftover)
@@ -354,3 +374,22 @@ class _BackboneSave:
 
     def save(self, target):
         bertkit.save_backbone(self.backbone, str(target), tokenizer=self.tokenizer)
+
+
+def test_a_backbone_save_during_a_load_makes_it_load_again(predictors, tmp_path, monkeypatch):
+    import bertkit.weights.native
+
+    a, b = (predictors[n].model.backbone for n in ("A", "B"))
+    target = tmp_path / "bb"
+    bertkit.save_backbone(a, str(target))
+    real, calls = bertkit.weights.native.read_safetensors, []
+
+    def racing(path):
+        if not calls:
+            bertkit.save_backbone(b, str(target))
+        calls.append(path)
+        return real(path)
+
+    monkeypatch.setattr(bertkit.weights.native, "read_safetensors", racing)
+    got = bertkit.load_backbone(target).get_weights()
+    assert all(np.array_equal(x, y) for x, y in zip(got, b.get_weights())) and len(calls) == 2

@@ -19,6 +19,10 @@ Files in the old directory that the save does not own (plots, ``validation.json`
 ``checkpoint/`` folder) are carried over as hard links (copies where links fail). Leftover
 ``.NAME.bertkit-*`` directories of killed saves are deleted by the next save of ``NAME``; the
 loaders refuse to load them by mistake.
+
+Loads check the files against the sizes and SHA-256 hashes their config records
+(`file_records` at save, `file_records_checked` at load) and start again if a save replaced the
+directory while they ran (`load_consistently`).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import secrets
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from bertkit.errors import BertkitError, CheckpointError, CheckpointNotFoundError
 
@@ -43,6 +47,7 @@ from bertkit.errors import BertkitError, CheckpointError, CheckpointNotFoundErro
 _SAVING, _OLD = "saving", "old"
 _LEFTOVER = re.compile(
     r"^\.(?P<base>.+)\.bertkit-(?P<kind>saving|old)-(?P<pid>\d+)-(?P<id>[0-9a-f]+)$")
+_T = TypeVar("_T")
 #: rename errors after which the directory is written in place instead
 _NO_RENAME = {errno.EXDEV, errno.EBUSY, errno.EPERM, errno.EACCES, errno.EROFS, errno.EINVAL}
 
@@ -128,6 +133,32 @@ def file_records_checked(directory: str, records: Any, config_path: str) -> Iter
             pending.result()  # files of another save explain the body's failure best
             raise
         pending.result()
+
+
+def _identity(directory: str) -> tuple[int, int] | None:
+    try:
+        status = os.stat(directory)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def load_consistently(directory: str, load: Callable[[], _T], attempts: int = 3) -> _T:
+    """``load()``, run again if a save replaced ``directory`` meanwhile (the path then names
+    another directory), so that a load never combines files of two saves: a file's hash checked
+    in the old directory, its bytes read from the new one."""
+    for _ in range(attempts):
+        before = _identity(directory)
+        try:
+            result = load()
+        except BertkitError:
+            if _identity(directory) == before:
+                raise
+            continue
+        if _identity(directory) == before:
+            return result
+    raise CheckpointError(f"{directory}: replaced by another save {attempts} times while it was "
+                          "loading; load it once the saves are done.")
 
 
 # ---- whole directories --------------------------------------------------------------------------

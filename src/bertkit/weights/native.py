@@ -18,7 +18,7 @@ import numpy as np
 from bertkit.backbone.backbone import BertBackbone
 from bertkit.backbone.config import BertConfig
 from bertkit._io import (file_records, file_records_checked, is_save_leftover,
-                        replace_directory, write_json_atomic)
+                        load_consistently, replace_directory, write_json_atomic)
 from bertkit._logging import get_logger
 from bertkit.errors import CheckpointError, CheckpointNotFoundError
 from bertkit.tokenization.checkpoint import CONFIG_FILE as TOKENIZER_CONFIG_FILE
@@ -90,6 +90,11 @@ def read_manifest(directory: str) -> dict[str, Any]:
 
 
 def load_bertkit_directory(directory: str, dtype: Any = None) -> tuple[BertBackbone, LoadReport]:
+    """The backbone saved in ``directory`` (loaded again if a save replaces it meanwhile)."""
+    return load_consistently(directory, lambda: _load_bertkit_directory(directory, dtype))
+
+
+def _load_bertkit_directory(directory: str, dtype: Any) -> tuple[BertBackbone, LoadReport]:
     manifest = read_manifest(directory)
     path = os.path.join(directory, MANIFEST)
     # the files' hashes (none in saves from before they existed) are checked while it builds
