@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from bertkit._io import finish_interrupted_save
 from bertkit.backbone.backbone import BertBackbone
 from bertkit.errors import CheckpointError, CheckpointNotFoundError
 from bertkit.presets import resolve_model_path
@@ -26,6 +27,8 @@ from bertkit.weights.native import save_backbone  # noqa: F401  (public re-expor
 
 def detect_format(path: str | os.PathLike) -> str:
     """``"google"``, ``"huggingface"``, ``"bertkit"`` or ``"keras"`` for a model path."""
+    if not os.path.exists(path):
+        finish_interrupted_save(path)  # a bertkit save killed between its two renames
     path = resolve_model_path(path)
     if os.path.isfile(path):
         if path.endswith(".keras"):

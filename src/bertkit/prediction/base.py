@@ -24,11 +24,14 @@ from typing import Any, Callable, ClassVar, Iterator, Sequence
 
 import numpy as np
 
+from bertkit._io import file_records_checked
 from bertkit._version import __version__
-from bertkit.errors import CheckpointError, PredictorError, PredictorInputError
+from bertkit.errors import (CheckpointError, ConfigError, DataError, PredictorError,
+                            PredictorInputError)
 from bertkit.prediction.report import Report
-from bertkit.prediction.saved import (CONFIG_FILE, WEIGHTS_FILE, encoder_from_config,
-                                      predictor_config, save_predictor_files)
+from bertkit.prediction.saved import (CONFIG_FILE, WEIGHTS_FILE, check_tokenizer,
+                                      encoder_from_config, predictor_config,
+                                      save_predictor_files)
 from bertkit.weights.model_weights import load_model_weights
 
 
@@ -184,7 +187,8 @@ class BasePredictor:
                                 **self.task_fields())
 
     def save(self, directory: str | os.PathLike) -> str:
-        """Write the predictor to ``directory`` (``predictor.json`` last: complete = present)."""
+        """Write the predictor to ``directory``, replacing any earlier save there as a whole (a
+        reader sees the old predictor or the new one, never a mix)."""
         return save_predictor_files(directory, self.model, self.tokenizer, self.get_config(),
                                     self.extra_weights())
 
@@ -192,15 +196,32 @@ class BasePredictor:
     @classmethod
     def load(cls, directory: str, config: dict[str, Any],
              batch_size: int | None = None) -> "BasePredictor":
-        """The predictor saved in ``directory`` (``config``: its checked ``predictor.json``)."""
+        """The predictor saved in ``directory`` (``config``: its checked ``predictor.json``).
+
+        The files must be those saved with the config (their recorded hashes), the tokenizer of
+        the recorded size, and the task's fields (labels, tags) must fit the head: anything else
+        is a `CheckpointError` naming the file."""
         from bertkit.tokenization import Tokenizer
 
-        cls.check_config(config, os.path.join(directory, CONFIG_FILE))
-        model = cls.model_class.from_head_config(encoder_from_config(directory, config),
-                                                 config["head"])
+        where = os.path.join(directory, CONFIG_FILE)
+        cls.check_config(config, where)
+        with file_records_checked(directory, config.get("files"), where):
+            encoder = encoder_from_config(directory, config)
+            try:
+                model = cls.model_class.from_head_config(encoder, config["head"])
+            except ConfigError as err:
+                raise CheckpointError(f"{where}: the head cannot be built: {err}") from None
         load_model_weights(model, os.path.join(directory, WEIGHTS_FILE))
-        return cls.from_saved(directory, config, model, Tokenizer.from_directory(directory),
-                              batch_size or config.get("batch_size", cls.default_batch_size))
+        tokenizer = Tokenizer.from_directory(directory)
+        check_tokenizer(directory, config, tokenizer)
+        try:
+            return cls.from_saved(directory, config, model, tokenizer,
+                                  batch_size or config.get("batch_size", cls.default_batch_size))
+        except (PredictorError, DataError, ConfigError) as err:
+            raise CheckpointError(
+                f"{where}: {err} The task's settings there (labels, tags) do not fit the saved "
+                "head: the file was edited or comes from another save. Save the predictor "
+                "again.") from None
 
     @classmethod
     def check_config(cls, config: dict[str, Any], where: str) -> None:
