@@ -64,3 +64,18 @@ def test_labels_that_do_not_fit_the_head_are_a_checkpoint_error(tmp_path, name, 
     (target / "predictor.json").write_text(json.dumps({**config, field: value}))
     with pytest.raises(CheckpointError, match=message):
         bertkit.load_predictor(target)
+
+
+@pytest.mark.parametrize("name, bad", [
+    ("text_classification", [None]), ("text_classification", ["ok", 3]),
+    ("token_tagging", [None]), ("span_extraction", [{"query": "谁"}]),
+    ("relation_extraction", [b"bytes"]), ("document_classification", [None]),
+    ("text_regression", [("a",)]), ("multi_head_classification", "one text, not a list")])
+def test_bad_inputs_to_predict_are_clear_errors(name, bad):
+    """predict([None]) was a TypeError from len(); every predictor now says what is wrong."""
+    predictor = bertkit.load_predictor(FIXTURES / name)
+    with pytest.raises(bertkit.errors.PredictorInputError) as info:
+        predictor.predict(bad)
+    message = str(info.value)
+    assert ("string" in message or "list" in message or "query" in message), message
+    assert isinstance(info.value, TypeError) and isinstance(info.value, ValueError)

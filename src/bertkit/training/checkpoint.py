@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 import keras
 
 from bertkit._io import write_json_atomic
 from bertkit.errors import CheckpointError
+from bertkit.training.interrupts import signals_deferred
 from bertkit.training.random_stream import RandomStream
 
 #: the weights file of checkpoints written before state.json named its weights file
@@ -64,11 +66,17 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         self.save()
 
     def save(self, finished: bool = False) -> None:
+        """Write the state (a signal arriving meanwhile waits until it is written)."""
+        with signals_deferred():
+            self._save(finished)
+
+    def _save(self, finished: bool) -> None:
         steps = self.steps()
         epoch, batch = divmod(steps, self.steps_per_epoch)
         name = f"{_PREFIX}{steps}{_SUFFIX}"
         path = os.path.join(self.directory, name)
-        tmp = os.path.join(self.directory, f".{name}.tmp{_SUFFIX}")
+        tmp = os.path.join(self.directory, f".{name}.{os.getpid()}-{time.monotonic_ns()}.tmp"
+                           f"{_SUFFIX}")
         self.model.save_weights(tmp, overwrite=True)
         os.replace(tmp, path)
         write_json_atomic(os.path.join(self.directory, STATE_JSON),

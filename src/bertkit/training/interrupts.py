@@ -4,7 +4,9 @@
 Python turns SIGINT into ``KeyboardInterrupt`` but lets SIGTERM end the process at once, so a
 run killed by its scheduler lost everything since the last epoch end. Inside `stop_on_sigterm`
 SIGTERM raises `bertkit.errors.TrainingInterrupted` (a ``KeyboardInterrupt``) instead, which the
-training loop answers by saving its state, as it does for Ctrl-C.
+training loop answers by saving its state, as it does for Ctrl-C. Inside `signals_deferred` (a
+checkpoint being written) SIGINT and SIGTERM wait until the block is done, so a save is never cut
+in half by the signal that asked for it.
 
 >>> import os, signal
 >>> try:
@@ -42,3 +44,34 @@ def stop_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM arriving inside the block are held back and raised as
+    `TrainingInterrupted` when it ends (in the main thread; elsewhere it does nothing).
+
+    >>> import os, signal
+    >>> try:
+    ...     with signals_deferred():
+    ...         os.kill(os.getpid(), signal.SIGTERM)
+    ...         print("the block finishes first")
+    ... except KeyboardInterrupt as stop:
+    ...     print(type(stop).__name__)
+    the block finishes first
+    TrainingInterrupted
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {signum: signal.signal(signum, lambda n, frame: received.append(n))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        raise TrainingInterrupted(received[0])
+
