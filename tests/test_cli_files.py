@@ -17,7 +17,7 @@ import pytest
 from bertkit.cli import build_parser, main
 from bertkit.data import StreamingExamples
 from bertkit.errors import ConfigError
-from bertkit.tasks.common.cli import load_table_examples
+from bertkit.tasks.common.tables import load_table_examples
 from conftest import TINY_TF
 
 TABLES = Path(__file__).parent / "fixtures" / "tables"

@@ -37,7 +37,7 @@ from bertkit.cli.data_commands import add_build_dataset_command, add_demo_comman
 from bertkit.cli.model_commands import add_model_commands
 from bertkit.cli.task_commands import add_prediction_commands, add_task_commands
 from bertkit.errors import BertkitError
-from bertkit.tasks.common.cli import FlagSpelling
+from bertkit.tasks.common.tables import FlagSpelling
 from bertkit.training.interrupts import stop_on_sigterm
 
 

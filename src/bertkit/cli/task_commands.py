@@ -15,7 +15,8 @@ from typing import Any, Callable
 from bertkit.errors import ConfigError
 from bertkit.prediction import load_predictor
 from bertkit.prediction.registry import task_cli, task_names
-from bertkit.tasks.common.cli import Command, add_evaluate_options, add_input_options
+from bertkit.tasks.common.cli import Command
+from bertkit.tasks.common.inputs import add_evaluate_options, add_input_options
 
 
 def _dispatch(base: Command, variants: list[Command]) -> Callable[[argparse.Namespace], int]:

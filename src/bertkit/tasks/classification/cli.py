@@ -15,10 +15,10 @@ from typing import Any
 from bertkit.data import load_examples
 from bertkit.errors import ConfigError
 from bertkit.tasks.classification.learner import Learner
-from bertkit.tasks.common.cli import (Command, add_run_options, add_table_options,
-                                      add_training_options, input_record, learner_options,
-                                      load_table_examples, print_json, read_text_pairs,
-                                      table_options, train_and_save)
+from bertkit.tasks.common.cli import (Command, add_run_options, add_training_options,
+                                      learner_options, print_json, train_and_save)
+from bertkit.tasks.common.inputs import input_record, read_text_pairs
+from bertkit.tasks.common.tables import add_table_options, load_table_examples, table_options
 
 
 def _add_train_arguments(parser: argparse.ArgumentParser) -> None:

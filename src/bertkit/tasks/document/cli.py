@@ -12,8 +12,8 @@ from typing import Any
 
 from bertkit.errors import ConfigError
 from bertkit.tasks.classification import cli as classification_cli
-from bertkit.tasks.common.cli import (Command, learner_options, load_table_examples,
-                                      train_and_save)
+from bertkit.tasks.common.cli import Command, learner_options, train_and_save
+from bertkit.tasks.common.tables import load_table_examples
 from bertkit.tasks.document.learner import DocumentClassifier
 
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from bertkit.data import load_examples
 from bertkit.errors import ConfigError
-from bertkit.tasks.common.cli import (Command, input_record, learner_options,
-                                      load_table_examples, print_json, read_text_pairs,
-                                      split_names, table_options, train_and_save)
+from bertkit.tasks.common.cli import Command, learner_options, print_json, train_and_save
+from bertkit.tasks.common.inputs import input_record, read_text_pairs
+from bertkit.tasks.common.tables import load_table_examples, split_names, table_options
 from bertkit.tasks.multi_head.learner import MultiHeadLearner
 
 

@@ -13,10 +13,10 @@ import argparse
 from typing import Any
 
 from bertkit.data import load_examples
-from bertkit.tasks.common.cli import (Command, add_run_options, add_table_options,
-                                      add_training_options, input_record, learner_options,
-                                      print_json, read_text_pairs, table_options,
-                                      train_and_save)
+from bertkit.tasks.common.cli import (Command, add_run_options, add_training_options,
+                                      learner_options, print_json, train_and_save)
+from bertkit.tasks.common.inputs import input_record, read_text_pairs
+from bertkit.tasks.common.tables import add_table_options, table_options
 from bertkit.tasks.regression.learner import RegressionLearner
 
 

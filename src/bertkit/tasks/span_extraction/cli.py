@@ -12,10 +12,10 @@ from typing import Any
 
 from bertkit.data.extraction import load_span_examples
 from bertkit.errors import ConfigError
-from bertkit.tasks.common.cli import (Command, add_encoding_options, add_run_options,
-                                      add_training_options, encoding_options, learner_options,
-                                      print_json, read_records, read_train_valid,
-                                      train_and_save)
+from bertkit.tasks.common.cli import (Command, add_run_options, add_training_options,
+                                      learner_options, print_json, train_and_save)
+from bertkit.tasks.common.inputs import read_records
+from bertkit.tasks.common.tables import add_encoding_options, encoding_options, read_train_valid
 from bertkit.tasks.span_extraction.learner import SpanLearner
 
 

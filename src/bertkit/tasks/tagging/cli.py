@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bertkit.tasks.common.cli import (Command, add_encoding_options, add_run_options,
-                                      add_training_options, encoding_options, learner_options,
-                                      print_json, read_texts, read_train_valid, train_and_save)
+from bertkit.tasks.common.cli import (Command, add_run_options, add_training_options,
+                                      learner_options, print_json, train_and_save)
+from bertkit.tasks.common.inputs import read_texts
+from bertkit.tasks.common.tables import add_encoding_options, encoding_options, read_train_valid
 from bertkit.tasks.tagging.data import load_tagged
 from bertkit.tasks.tagging.learner import TaggingLearner
 
