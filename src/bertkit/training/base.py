@@ -24,7 +24,7 @@ from bertkit.training.checkpoint import TrainingCheckpoint, read_state, restore_
 from bertkit.training.interrupts import stop_on_sigterm
 from bertkit.training.lr_finder import LRFinder
 from bertkit.training.optimization import OneCycle, WarmupLinearDecay, create_optimizer
-from bertkit.training.progress import LogProgress, resolve_verbose
+from bertkit.training.progress import keras_progress, resolve_verbose
 from bertkit.training.random_stream import RandomStream
 from bertkit.training.run_identity import differences, fingerprint, weights_digest
 
@@ -97,8 +97,9 @@ class BaseLearner:
         self.head_lr_multiplier = head_lr_multiplier
         self.workdir = workdir
         self.history: list[dict[str, list[float]]] = []
-        # The encoder's weights as given (pretrained): part of what identifies a run.
-        self._encoder_digest = weights_digest(model.backbone)
+        # A digest of the encoder's weights when the first fit starts: part of what identifies
+        # a run, so another --model is refused.
+        self._encoder_digest: str | None = None
         self.train_data: Any = None
         self.valid_data: Any = None
 
@@ -218,9 +219,13 @@ class BaseLearner:
         else:
             raise TrainingError(
                 f"schedule must be 'linear', 'onecycle' or 'constant', not {schedule!r}.")
+        if self._encoder_digest is None:
+            self._encoder_digest = weights_digest(self.model.backbone)
+        # What identifies the run (a data fingerprint among it): only a checkpoint needs it.
         identity = self._run_identity(
             {"lr": lr, "epochs": epochs, "schedule": schedule, "warmup": warmup,
-             "steps_per_epoch": len(train), "batch_size": self.batch_size, "seed": self.seed})
+             "steps_per_epoch": len(train), "batch_size": self.batch_size,
+             "seed": self.seed}) if checkpoint_dir else {}
         self._compile(lr_schedule)
         state = self._resume_from(checkpoint_dir, identity, overwrite)
         first_epoch, first_batch = (state["epoch"], state["batch"]) if state else (0, 0)
@@ -234,9 +239,8 @@ class BaseLearner:
             checkpoint = TrainingCheckpoint(checkpoint_dir, identity, len(train), save_every,
                                             stream)
             own_callbacks.append(checkpoint)
-        keras_verbose = resolve_verbose(verbose)
-        if verbose == "auto" and keras_verbose == 0:
-            own_callbacks.append(LogProgress())
+        keras_verbose, progress = keras_progress(verbose)
+        own_callbacks += progress
         history: dict[str, list[float]] = {}
 
         def run(data: _FitBatches, first: int, last: int) -> None:
@@ -304,9 +308,8 @@ class BaseLearner:
             callbacks.append(keras.callbacks.ModelCheckpoint(
                 checkpoint_path, monitor="val_loss", save_best_only=True,
                 save_weights_only=True))
-        keras_verbose = resolve_verbose(verbose)
-        if verbose == "auto" and keras_verbose == 0:
-            callbacks.append(LogProgress())
+        keras_verbose, progress = keras_progress(verbose)
+        callbacks += progress
         h = self.model.fit(train, validation_data=valid, epochs=max_epochs, shuffle=False,
                            callbacks=[_SetEpoch(train), *callbacks], verbose=keras_verbose)
         history: dict[str, list[float]] = {}

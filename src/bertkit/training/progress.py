@@ -10,6 +10,8 @@ metrics.
 (0, 1)
 >>> resolve_verbose(2, terminal=False)
 2
+>>> keras_progress(1)
+(1, [])
 """
 
 from __future__ import annotations
@@ -77,3 +79,11 @@ class LogProgress(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         log.info("epoch %d/%d done in %.0f s - %s", epoch + 1, self._epochs,
                  time.perf_counter() - self._start, _metrics(logs))
+
+
+def keras_progress(verbose: Any) -> tuple[Any, list[keras.callbacks.Callback]]:
+    """``(verbose for Keras, callbacks to add)``: `resolve_verbose`, plus `LogProgress` where
+    ``"auto"`` turned Keras' bar off."""
+    keras_verbose = resolve_verbose(verbose)
+    return keras_verbose, [LogProgress()] if verbose == "auto" and keras_verbose == 0 else []
+

@@ -19,6 +19,39 @@ from bertkit.tasks.classification.metrics import ClassificationReport, classific
 from bertkit.tasks.classification.model import TextClassifier
 
 
+def probabilities(logits: np.ndarray, task: str) -> np.ndarray:
+    """Class probabilities from a head's logits: softmax (``single_label``), one sigmoid per
+    class (``multi_label``), or ``[1 - p, p]`` from a ``binary`` head's single logit.
+
+    >>> probabilities(np.array([[0.0]]), "binary").tolist()
+    [[0.5, 0.5]]
+    """
+    if task == "single_label":
+        return softmax(logits)
+    probs = sigmoid(logits)
+    return np.concatenate([1.0 - probs, probs], axis=1) if task == "binary" else probs
+
+
+def decide(probs: np.ndarray, names: Sequence[str], task: str, threshold: float) -> list[Any]:
+    """Per row, the most probable label, or for ``multi_label`` every label at or above
+    ``threshold``.
+
+    >>> decide(np.array([[0.2, 0.8]]), ["neg", "pos"], "single_label", 0.5)
+    ['pos']
+    """
+    if task == "multi_label":
+        return [[names[j] for j in np.flatnonzero(row >= threshold)] for row in probs]
+    return [names[j] for j in probs.argmax(1)]
+
+
+def details(decided: Sequence[Any], probs: np.ndarray, names: Sequence[str],
+            digits: int) -> list[dict[str, Any]]:
+    """``{"label": ..., "probabilities": {name: p}}`` per row."""
+    return [{"label": label,
+             "probabilities": {n: round(float(p), digits) for n, p in zip(names, row)}}
+            for label, row in zip(decided, probs)]
+
+
 class Predictor(BasePredictor):
     """Predicts labels for raw texts (or text pairs).
 
@@ -64,19 +97,10 @@ class Predictor(BasePredictor):
     def predict_proba(self, inputs: Any, second_texts: Sequence[str] | None = None
                       ) -> np.ndarray:
         """Class probabilities, shape ``(len(inputs), num_labels)``, columns in `labels` order."""
-        logits = self._logits(*text_pairs(inputs, second_texts))
-        if self.model.task == "single_label":
-            return softmax(logits)
-        probs = sigmoid(logits)
-        if self.model.task == "binary":
-            return np.concatenate([1.0 - probs, probs], axis=1)
-        return probs
+        return probabilities(self._logits(*text_pairs(inputs, second_texts)), self.model.task)
 
     def _decide(self, probs: np.ndarray) -> list[Any]:
-        if self.model.task == "multi_label":
-            return [[self.labels[j] for j in np.flatnonzero(row >= self.threshold)]
-                    for row in probs]
-        return [self.labels[j] for j in probs.argmax(1)]
+        return decide(probs, self.labels, self.model.task, self.threshold)
 
     def predict(self, inputs: Any, second_texts: Sequence[str] | None = None) -> list[Any]:
         """Predicted label per input (a list of labels per input for multi-label tasks)."""
@@ -86,9 +110,7 @@ class Predictor(BasePredictor):
                         digits: int = 6) -> list[dict[str, Any]]:
         """Per input, ``{"label": ..., "probabilities": {label: p}}``."""
         probs = self.predict_proba(inputs, second_texts)
-        return [{"label": label,
-                 "probabilities": {n: round(float(p), digits) for n, p in zip(self.labels, row)}}
-                for label, row in zip(self._decide(probs), probs)]
+        return details(self._decide(probs), probs, self.labels, digits)
 
     def evaluate(self, examples: Any, labels: Sequence[Any] | None = None,
                  second_texts: Sequence[str] | None = None) -> ClassificationReport:

@@ -37,7 +37,7 @@ from bertkit.tasks.classification.model import TextClassifier
 from bertkit.tasks.document.data import DocumentChunker
 from bertkit.tasks.document.model import ChunkAggregator, pack_chunks
 from bertkit.tasks.document.predictor import DocumentPredictor
-from bertkit.training.progress import LogProgress, resolve_verbose
+from bertkit.training.progress import keras_progress
 from bertkit.training.seeding import seed_everything
 
 log = get_logger(__name__)
@@ -207,10 +207,9 @@ class DocumentClassifier:
         self.aggregator.compile(optimizer=keras.optimizers.Adam(lr),
                                 loss=self.aggregator.loss_function(),
                                 metrics=self.aggregator.metrics_for_task())
-        keras_verbose = resolve_verbose(verbose)
+        keras_verbose, progress = keras_progress(verbose)
         h = self.aggregator.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True,
-                                validation_data=valid, verbose=keras_verbose,
-                                callbacks=[LogProgress()] if verbose != keras_verbose else [])
+                                validation_data=valid, verbose=keras_verbose, callbacks=progress)
         return {k: [float(v) for v in values] for k, values in h.history.items()}
 
     def _packed(self, predictor: DocumentPredictor, documents: TextExamples

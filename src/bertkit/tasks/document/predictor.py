@@ -29,7 +29,7 @@ from bertkit.prediction.base import BasePredictor, check_texts
 from bertkit.prediction.scores import softmax
 from bertkit.tasks.classification.metrics import ClassificationReport, classification_report
 from bertkit.tasks.classification.model import TextClassifier
-from bertkit.tasks.classification.predictor import Predictor
+from bertkit.tasks.classification.predictor import Predictor, details
 from bertkit.tasks.document.data import DocumentChunker
 from bertkit.tasks.document.model import ChunkAggregator, pack_chunks
 from bertkit.weights.model_weights import load_model_weights
@@ -140,9 +140,8 @@ class DocumentPredictor(BasePredictor):
     def predict_details(self, documents: Sequence[str], digits: int = 6
                         ) -> list[dict[str, Any]]:
         """Per document, ``{"label": ..., "probabilities": {label: p}}``."""
-        return [{"label": self.labels[int(row.argmax())],
-                 "probabilities": {n: round(float(p), digits) for n, p in zip(self.labels, row)}}
-                for row in self.predict_proba(documents)]
+        probs = self.predict_proba(documents)
+        return details([self.labels[j] for j in probs.argmax(1)], probs, self.labels, digits)
 
     def evaluate(self, examples: Any, labels: Sequence[Any] | None = None,
                  second_texts: Sequence[str] | None = None) -> ClassificationReport:

@@ -20,8 +20,8 @@ import numpy as np
 from bertkit.data import LabelMap, MultiHeadExamples, load_examples
 from bertkit.errors import CheckpointError, PredictorError
 from bertkit.prediction.base import BasePredictor, text_pairs
-from bertkit.prediction.scores import sigmoid, softmax
 from bertkit.tasks.classification.metrics import classification_report
+from bertkit.tasks.classification.predictor import decide, probabilities
 from bertkit.tasks.multi_head.data import encode_targets
 from bertkit.tasks.multi_head.hierarchy import Hierarchy
 from bertkit.tasks.multi_head.metrics import MultiHeadReport
@@ -85,19 +85,10 @@ class MultiHeadPredictor(BasePredictor):
             return [{head: a[r] for head, a in arrays.items()} for r in range(len(idx))]
 
         rows = self.run_by_length(lengths, run)
-        probs = {}
-        for head, width in widths.items():
-            logits = (np.stack([row[head] for row in rows]) if rows
-                      else np.zeros((0, width), np.float32))
-            task = self.model.heads[head]["task"]
-            if task == "single_label":
-                probs[head] = softmax(logits)
-            elif task == "binary":
-                p = sigmoid(logits)
-                probs[head] = np.concatenate([1.0 - p, p], axis=1)
-            else:
-                probs[head] = sigmoid(logits)
-        return probs
+        return {head: probabilities(np.stack([row[head] for row in rows]) if rows
+                                    else np.zeros((0, width), np.float32),
+                                    self.model.heads[head]["task"])
+                for head, width in widths.items()}
 
     def predict_proba(self, inputs: Any, second_texts: Sequence[str] | None = None,
                       constrain: bool = True) -> dict[str, np.ndarray]:
@@ -110,10 +101,8 @@ class MultiHeadPredictor(BasePredictor):
         return probs
 
     def _decide(self, head: str, probs: np.ndarray) -> list[Any]:
-        names = self.label_maps[head].names
-        if self.model.heads[head]["task"] == "multi_label":
-            return [[names[j] for j in np.flatnonzero(row >= self.threshold)] for row in probs]
-        return [names[j] for j in probs.argmax(1)]
+        return decide(probs, self.label_maps[head].names, self.model.heads[head]["task"],
+                      self.threshold)
 
     def predict(self, inputs: Any, second_texts: Sequence[str] | None = None
                 ) -> list[dict[str, Any]]:
